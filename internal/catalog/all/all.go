@@ -1,0 +1,14 @@
+// Package all lists every cataloger hallmark has. Adding an ecosystem means
+// adding its package's catalogers here.
+package all
+
+import (
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+)
+
+// Catalogers returns every cataloger, in a fixed order.
+func Catalogers() []catalog.Cataloger {
+	return []catalog.Cataloger{
+		// Each ecosystem package adds its catalogers below, one line each.
+	}
+}

@@ -1,0 +1,85 @@
+// Package catalog finds packages in a source. A Cataloger reads one kind of
+// file (a lockfile format, installed package metadata, a binary); this package
+// walks a file tree in parallel, hands every file a cataloger claims to it,
+// and merges the results into one sbom.Document.
+//
+// Each ecosystem's catalogers live in a sub-package (npm, python, golang, ...)
+// and are listed in package catalog/all.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+)
+
+// Cataloger reads one kind of file.
+type Cataloger interface {
+	// Name identifies the cataloger in messages and properties, e.g.
+	// "npm-package-lock".
+	Name() string
+	// Claims reports whether the cataloger reads the file at path
+	// (slash-separated, relative to the source root). mode is the file's
+	// type and permission bits (for executables). It is called for every
+	// file walked, so it must only look at the path and mode.
+	Claims(path string, mode fs.FileMode) bool
+	// Catalog reads the file at path in fsys. It may read other files of
+	// fsys the format refers to (go.sum beside go.mod, -r includes, a parent
+	// pom). Locations in the result are relative to fsys's root.
+	//
+	// A malformed file gives an error; a partly readable one may give both
+	// packages and an error.
+	Catalog(ctx context.Context, fsys fs.FS, path string) (*Result, error)
+}
+
+// Result is what one cataloger found in one file.
+type Result struct {
+	Packages      []sbom.Package
+	Relationships []sbom.Relationship
+}
+
+// ErrTooLarge reports a file over the size limit.
+var ErrTooLarge = errors.New("file too large")
+
+// ReadFile reads a file of fsys, refusing files larger than
+// limits.ManifestBytes.
+func ReadFile(fsys fs.FS, path string) ([]byte, error) {
+	f, err := fsys.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > limits.ManifestBytes {
+		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", path, ErrTooLarge, st.Size(), limits.ManifestBytes)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limits.ManifestBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limits.ManifestBytes {
+		return nil, fmt.Errorf("%s: %w (limit %d bytes)", path, ErrTooLarge, limits.ManifestBytes)
+	}
+	return b, nil
+}
+
+// Open opens a file of fsys for streaming, refusing files larger than
+// limits.ManifestBytes and limiting what can be read to that.
+func Open(fsys fs.FS, path string) (io.ReadCloser, error) {
+	f, err := fsys.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > limits.ManifestBytes {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", path, ErrTooLarge, st.Size(), limits.ManifestBytes)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(f, limits.ManifestBytes), f}, nil
+}

@@ -1,0 +1,236 @@
+package catalog
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+)
+
+// Options configure a walk.
+type Options struct {
+	// Catalogers to run; a file is given to every cataloger that claims it.
+	Catalogers []Cataloger
+	// Parallelism bounds concurrent directory reads and parses; zero means
+	// GOMAXPROCS.
+	Parallelism int
+	// Progress, when set, receives counters as the walk goes. It may be
+	// read at any time from another goroutine.
+	Progress *Progress
+}
+
+// Progress counts a walk's work. Its fields are updated atomically.
+type Progress struct {
+	Files    atomic.Int64 // files seen
+	Claimed  atomic.Int64 // files claimed by a cataloger
+	Parsed   atomic.Int64 // claimed files parsed
+	Packages atomic.Int64 // packages found (before merging)
+}
+
+// Problem is a file or directory that could not be read completely. A walk
+// goes on past problems; the caller reports them and says the result is
+// incomplete.
+type Problem struct {
+	Path      string
+	Cataloger string // empty for walk errors
+	Err       error
+}
+
+func (p Problem) Error() string {
+	if p.Cataloger != "" {
+		return fmt.Sprintf("%s: %s: %v", p.Path, p.Cataloger, p.Err)
+	}
+	return fmt.Sprintf("%s: %v", p.Path, p.Err)
+}
+
+func (p Problem) Unwrap() error { return p.Err }
+
+// skipDirs are directories never descended into.
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true}
+
+type job struct {
+	path string
+	c    Cataloger
+}
+
+type found struct {
+	path string
+	c    string
+	res  *Result
+}
+
+// Walk catalogs every file of fsys a cataloger claims, in parallel, and merges
+// the results into one document (packages with the same purl found in several
+// files become one package with several locations). Symbolic links are not
+// followed, so link loops cannot trap the walk. Unreadable directories and
+// files that fail to parse are returned as problems; the walk goes on.
+func Walk(ctx context.Context, fsys fs.FS, opts Options) (*sbom.Document, []Problem) {
+	par := cmp.Or(opts.Parallelism, runtime.GOMAXPROCS(0))
+	prog := opts.Progress
+	if prog == nil {
+		prog = new(Progress)
+	}
+	w := &walker{fsys: fsys, opts: opts, prog: prog, sem: make(chan struct{}, par), jobs: make(chan job, 256)}
+
+	var parsers sync.WaitGroup
+	for range par {
+		parsers.Add(1)
+		go func() {
+			defer parsers.Done()
+			for j := range w.jobs {
+				w.parse(ctx, j)
+			}
+		}()
+	}
+	w.dirs.Add(1)
+	go w.walkDir(ctx, ".")
+	w.dirs.Wait()
+	close(w.jobs)
+	parsers.Wait()
+	return w.merge(), w.sortedProblems()
+}
+
+// File catalogs one file of fsys with the catalogers that claim it. It is an
+// error when none does.
+func File(ctx context.Context, fsys fs.FS, name string, opts Options) (*sbom.Document, []Problem, error) {
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &walker{fsys: fsys, opts: opts, prog: cmp.Or(opts.Progress, new(Progress))}
+	claimed := false
+	for _, c := range opts.Catalogers {
+		if c.Claims(name, st.Mode()) {
+			claimed = true
+			w.parse(ctx, job{name, c})
+		}
+	}
+	if !claimed {
+		return nil, nil, fmt.Errorf("%s: no cataloger reads this kind of file", name)
+	}
+	return w.merge(), w.sortedProblems(), nil
+}
+
+type walker struct {
+	fsys fs.FS
+	opts Options
+	prog *Progress
+	sem  chan struct{}
+	jobs chan job
+	dirs sync.WaitGroup
+
+	mu       sync.Mutex
+	results  []found
+	problems []Problem
+}
+
+func (w *walker) problem(p Problem) {
+	w.mu.Lock()
+	w.problems = append(w.problems, p)
+	w.mu.Unlock()
+}
+
+func (w *walker) walkDir(ctx context.Context, dir string) {
+	defer w.dirs.Done()
+	if ctx.Err() != nil {
+		return
+	}
+	w.sem <- struct{}{}
+	entries, err := fs.ReadDir(w.fsys, dir)
+	<-w.sem
+	if err != nil {
+		w.problem(Problem{Path: dir, Err: err})
+		// ReadDir may return the entries it read before the error.
+	}
+	for _, e := range entries {
+		name := path.Join(dir, e.Name())
+		switch t := e.Type(); {
+		case t.IsDir():
+			if skipDirs[e.Name()] {
+				continue
+			}
+			w.dirs.Add(1)
+			go w.walkDir(ctx, name)
+		case t.IsRegular():
+			w.prog.Files.Add(1)
+			var mode fs.FileMode
+			if info, err := e.Info(); err == nil {
+				mode = info.Mode()
+			}
+			for _, c := range w.opts.Catalogers {
+				if c.Claims(name, mode) {
+					w.prog.Claimed.Add(1)
+					w.jobs <- job{name, c}
+				}
+			}
+		}
+		// Symbolic links, devices, sockets and pipes are not followed.
+	}
+}
+
+func (w *walker) parse(ctx context.Context, j job) {
+	defer w.prog.Parsed.Add(1)
+	if ctx.Err() != nil {
+		return
+	}
+	res, err := safeCatalog(ctx, j.c, w.fsys, j.path)
+	if err != nil {
+		w.problem(Problem{Path: j.path, Cataloger: j.c.Name(), Err: err})
+	}
+	if res == nil || len(res.Packages) == 0 {
+		return
+	}
+	w.prog.Packages.Add(int64(len(res.Packages)))
+	w.mu.Lock()
+	w.results = append(w.results, found{j.path, j.c.Name(), res})
+	w.mu.Unlock()
+}
+
+// errPanic marks a cataloger that panicked: a bug in hallmark, reported
+// like a parse failure so that one bad file cannot end the scan.
+var errPanic = errors.New("internal error in cataloger")
+
+func safeCatalog(ctx context.Context, c Cataloger, fsys fs.FS, name string) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, fmt.Errorf("%w: %v\n%s", errPanic, r, debug.Stack())
+		}
+	}()
+	return c.Catalog(ctx, fsys, name)
+}
+
+// merge builds the document from the results in path order, so that the
+// output does not depend on which parse finished first.
+func (w *walker) merge() *sbom.Document {
+	slices.SortFunc(w.results, func(a, b found) int {
+		return cmp.Or(cmp.Compare(a.path, b.path), cmp.Compare(a.c, b.c))
+	})
+	doc := &sbom.Document{}
+	for _, f := range w.results {
+		for i := range f.res.Packages {
+			if f.res.Packages[i].ID == "" {
+				f.res.Packages[i].ID = f.res.Packages[i].Key()
+			}
+		}
+		doc.Add(f.res.Packages...)
+		doc.Relate(f.res.Relationships...)
+	}
+	doc.Normalize()
+	return doc
+}
+
+func (w *walker) sortedProblems() []Problem {
+	slices.SortFunc(w.problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Cataloger, b.Cataloger))
+	})
+	return w.problems
+}

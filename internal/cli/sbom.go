@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/all"
+	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
+	"github.com/hallmark-dev/hallmark/internal/source"
+)
+
+var sbomFormats = []string{"cyclonedx-json", "spdx-json", "table", "json"}
+
+type sbomFlags struct {
+	format     string
+	outFile    string
+	cdxVersion string
+	strict     bool
+}
+
+func newSBOMCmd(e *env) *cobra.Command {
+	var f sbomFlags
+	cmd := &cobra.Command{
+		Use:   "sbom [PATH]",
+		Short: "Catalog a directory, lockfile or SBOM and write an SBOM",
+		Long: `Catalog the packages in PATH (default ".") and write a software bill of materials.
+
+PATH is a directory (walked, every lockfile and manifest hallmark knows is read),
+a single lockfile or manifest, or an existing CycloneDX or SPDX JSON document
+(read back, so that sbom converts between formats).
+
+Files that cannot be read are reported on stderr; the SBOM is still written and
+the exit status is 3 (incomplete), or 2 with --strict.`,
+		Example: `  hallmark sbom .
+  hallmark sbom . -o spdx-json --output app.spdx.json
+  hallmark sbom package-lock.json -o table
+  hallmark sbom app.spdx.json -o cyclonedx-json --cyclonedx-version 1.6`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			return runSBOM(cmd, e, path, f)
+		},
+	}
+	cmd.Flags().StringVarP(&f.format, "output-format", "o", "cyclonedx-json", "output format: cyclonedx-json, spdx-json, table, json")
+	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version: 1.7 or 1.6")
+	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2, write nothing) when any file cannot be read")
+	return cmd
+}
+
+func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
+	if err := checkChoice("output format", f.format, sbomFormats); err != nil {
+		return withCode(ExitError, err)
+	}
+	if err := checkChoice("CycloneDX version", f.cdxVersion, []string{"1.6", "1.7"}); err != nil {
+		return withCode(ExitError, err)
+	}
+	res, err := loadSource(cmd, e, path)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	incomplete := reportProblems(e, res.Problems)
+	if incomplete && f.strict {
+		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
+	}
+	doc := res.Document
+	err = writeOutput(e, f.outFile, func(w io.Writer) error {
+		switch f.format {
+		case "cyclonedx-json":
+			return cyclonedx.Encode(w, doc, cyclonedx.Options{Version: f.cdxVersion})
+		case "spdx-json":
+			return spdx.Encode(w, doc)
+		case "table":
+			return report.PackageTable(w, doc)
+		default:
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(doc)
+		}
+	})
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if incomplete {
+		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d file(s) could not be read", len(res.Problems)))
+	}
+	return nil
+}
+
+// loadSource loads PATH with every cataloger, showing progress on a terminal.
+func loadSource(cmd *cobra.Command, e *env, path string) (*source.Result, error) {
+	created, err := sourceDateEpoch(e)
+	if err != nil {
+		return nil, err
+	}
+	var prog catalog.Progress
+	stop := startProgress(cmd, e, &prog)
+	res, err := source.Load(cmd.Context(), path, source.Options{
+		Catalog: catalog.Options{Catalogers: all.Catalogers(), Progress: &prog},
+		Created: created,
+	})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	b := Build()
+	res.Document.Tools = append(res.Document.Tools, sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: b.Version})
+	return res, nil
+}
+
+// sourceDateEpoch returns the time SOURCE_DATE_EPOCH names
+// (https://reproducible-builds.org/specs/source-date-epoch/), or zero.
+func sourceDateEpoch(e *env) (time.Time, error) {
+	s := e.getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative integer number of seconds", s)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// reportProblems prints each problem on stderr and reports whether there
+// were any.
+func reportProblems(e *env, problems []catalog.Problem) bool {
+	for _, p := range problems {
+		fmt.Fprintf(e.stderr, "hallmark: warning: %v\n", p)
+	}
+	return len(problems) > 0
+}
+
+func checkChoice(what, got string, choices []string) error {
+	for _, c := range choices {
+		if got == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown %s %q (choose from %v)", what, got, choices)
+}
+

@@ -1,0 +1,27 @@
+// Package limits holds, in one place, the bounds hallmark puts on untrusted
+// input. Every parser reads through these so that a hostile or broken file
+// (a 2 GB lockfile, a zip bomb in a jar, absurd nesting) costs bounded time
+// and memory and is reported, never followed.
+package limits
+
+const (
+	// ManifestBytes is the largest lockfile or manifest read. The largest
+	// real lockfiles are tens of MB; anything larger is refused.
+	ManifestBytes = 256 << 20
+	// SBOMBytes is the largest SBOM document read back.
+	SBOMBytes = 512 << 20
+	// ArchiveEntries is the most members read from one archive (jar, war).
+	ArchiveEntries = 100_000
+	// ArchiveEntryBytes is the most bytes decompressed from one archive member.
+	ArchiveEntryBytes = 64 << 20
+	// ArchiveTotalBytes is the most bytes decompressed from one archive,
+	// nested archives included.
+	ArchiveTotalBytes = 1 << 30
+	// ArchiveDepth is how deep archives nested in archives are opened.
+	ArchiveDepth = 4
+	// YAMLDepth is the deepest YAML nesting accepted; real lockfiles and
+	// workflows stay under 20.
+	YAMLDepth = 100
+	// BinaryBytes is the largest executable inspected for build information.
+	BinaryBytes = 2 << 30
+)

@@ -1,0 +1,134 @@
+// Package source turns what a user names on the command line (a directory,
+// a single lockfile or manifest, or an existing SBOM) into an sbom.Document.
+package source
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
+)
+
+// Kind says what a source turned out to be.
+type Kind string
+
+// Kinds of source.
+const (
+	KindDirectory Kind = "directory"
+	KindFile      Kind = "file"
+	KindCycloneDX Kind = "cyclonedx"
+	KindSPDX      Kind = "spdx"
+)
+
+// Options configure Load.
+type Options struct {
+	Catalog catalog.Options
+	// Created is the document timestamp for cataloged sources; zero means
+	// now.
+	Created time.Time
+}
+
+// Result is a loaded source.
+type Result struct {
+	Kind     Kind
+	Document *sbom.Document
+	// Problems are files that could not be read; the document is then
+	// incomplete.
+	Problems []catalog.Problem
+}
+
+// Load reads the source at path.
+func Load(ctx context.Context, path string, opts Options) (*Result, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	created := opts.Created
+	if created.IsZero() {
+		created = time.Now().UTC().Truncate(time.Second)
+	}
+	if st.IsDir() {
+		doc, problems := catalog.Walk(ctx, os.DirFS(abs), opts.Catalog)
+		doc.Name = filepath.Base(abs)
+		doc.Source = path
+		doc.Created = created
+		return &Result{Kind: KindDirectory, Document: doc, Problems: problems}, nil
+	}
+	dir, name := filepath.Split(abs)
+	for _, c := range opts.Catalog.Catalogers {
+		if c.Claims(name, st.Mode()) {
+			doc, problems, err := catalog.File(ctx, os.DirFS(dir), name, opts.Catalog)
+			if err != nil {
+				return nil, err
+			}
+			doc.Name = name
+			doc.Source = path
+			doc.Created = created
+			return &Result{Kind: KindFile, Document: doc, Problems: problems}, nil
+		}
+	}
+	return loadSBOM(path)
+}
+
+// loadSBOM reads a CycloneDX or SPDX JSON document, telling them apart by
+// their marker fields.
+func loadSBOM(path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limits.SBOMBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > limits.SBOMBytes {
+		return nil, fmt.Errorf("%s: %w (limit %d bytes)", path, catalog.ErrTooLarge, limits.SBOMBytes)
+	}
+	switch Sniff(b) {
+	case KindCycloneDX:
+		doc, err := cyclonedx.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("read CycloneDX %s: %w", path, err)
+		}
+		doc.Source = path
+		return &Result{Kind: KindCycloneDX, Document: doc}, nil
+	case KindSPDX:
+		doc, err := spdx.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("read SPDX %s: %w", path, err)
+		}
+		doc.Source = path
+		return &Result{Kind: KindSPDX, Document: doc}, nil
+	}
+	return nil, fmt.Errorf("%s: not a lockfile or manifest hallmark reads, nor a CycloneDX or SPDX JSON document", path)
+}
+
+// Sniff tells a CycloneDX JSON document from an SPDX JSON document by their
+// required marker fields. It returns "" for anything else.
+func Sniff(b []byte) Kind {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '{' {
+		return ""
+	}
+	switch {
+	case bytes.Contains(b, []byte(`"bomFormat"`)) && bytes.Contains(b, []byte(`"CycloneDX"`)):
+		return KindCycloneDX
+	case bytes.Contains(b, []byte(`"spdxVersion"`)):
+		return KindSPDX
+	}
+	return ""
+}
