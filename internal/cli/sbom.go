@@ -151,4 +151,3 @@ func checkChoice(what, got string, choices []string) error {
 	}
 	return fmt.Errorf("unknown %s %q (choose from %v)", what, got, choices)
 }
-
