@@ -5,8 +5,9 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"strconv"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,14 +25,21 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI script tests in testdata/script. Each script runs
 // the real hallmark command in a fresh directory; $SHARED points at ../shared
-// (scripts needing it start with `[!exists $SHARED] skip`). Run with
+// (scripts needing it start with `[!exists $SHARED] skip`) and
+// $REPO at this repository. Run with
 // -testwork to keep the work directories.
 func TestScripts(t *testing.T) {
-	shared, _ := filepath.Abs(filepath.Join("..", "..", "..", "shared"))
+	repo, _ := filepath.Abs(filepath.Join("..", ".."))
+	shared := filepath.Join(filepath.Dir(repo), "shared")
+	goEnv := goEnvironment(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SHARED", shared)
+			e.Setenv("REPO", repo)
+			for k, v := range goEnv {
+				e.Setenv(k, v)
+			}
 			e.Setenv("HOME", e.WorkDir)
 			e.Setenv("XDG_CACHE_HOME", filepath.Join(e.WorkDir, ".cache"))
 			return nil
@@ -66,4 +74,22 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// goEnvironment returns the go command's cache and module locations, so that
+// scripts which build Go code (hallmark catalogs Go binaries) share the test's
+// caches instead of starting cold under the script's own HOME.
+func goEnvironment(t *testing.T) map[string]string {
+	keys := []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOPROXY", "GOTOOLCHAIN"}
+	out, err := exec.Command("go", append([]string{"env"}, keys...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	env := map[string]string{}
+	for i, v := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if i < len(keys) && v != "" {
+			env[keys[i]] = v
+		}
+	}
+	return env
 }
