@@ -4,11 +4,13 @@ package all
 
 import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/python"
 )
 
 // Catalogers returns every cataloger, in a fixed order.
 func Catalogers() []catalog.Cataloger {
 	return []catalog.Cataloger{
 		// Each ecosystem package adds its catalogers below, one line each.
+		python.Requirements{}, python.PoetryLock{}, python.PipfileLock{}, python.UVLock{}, python.PDMLock{}, python.Installed{},
 	}
 }

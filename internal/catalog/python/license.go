@@ -3,6 +3,8 @@ package python
 import (
 	"slices"
 	"strings"
+
+	"github.com/hallmark-dev/hallmark/internal/sbom/license"
 )
 
 // classifierSPDX maps Trove license classifiers
@@ -96,6 +98,9 @@ func licenses(expression, field string, classifiers []string) []string {
 	case strings.ContainsAny(f, "\n\r") || len(f) > 100:
 		// License text, not a name.
 	default:
+		if id, ok := license.ID(f); ok {
+			return []string{id}
+		}
 		if id, ok := licenseSPDX[strings.ToLower(f)]; ok {
 			return []string{id}
 		}
