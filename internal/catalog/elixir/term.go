@@ -46,13 +46,13 @@ type term struct {
 type tokKind int
 
 const (
-	tEOF      tokKind = iota
-	tPunct            // { } [ ] , %{  =>
-	tAtom             // :name or :"name"
-	tString           // "..."
-	tKey              // name: or "name": (keyword / map key)
-	tIdent            // true false nil
-	tInt              // 123
+	tEOF    tokKind = iota
+	tPunct          // { } [ ] , %{  =>
+	tAtom           // :name or :"name"
+	tString         // "..."
+	tKey            // name: or "name": (keyword / map key)
+	tIdent          // true false nil
+	tInt            // 123
 )
 
 type token struct {
