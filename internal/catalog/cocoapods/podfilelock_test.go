@@ -95,12 +95,12 @@ func TestFixture(t *testing.T) {
 	edges := map[string][]string{
 		// Firebase/Core -> FirebaseAnalytics, Firebase/CoreOnly -> FirebaseCore,
 		// Firebase/Crashlytics -> FirebaseCrashlytics; Firebase -> Firebase dropped.
-		"pkg:cocoapods/Firebase@10.18.0":        {"FirebaseAnalytics@10.18.0", "FirebaseCore@10.18.0", "FirebaseCrashlytics@10.18.0"},
-		"pkg:cocoapods/GoogleUtilities@7.12.0":  {"PromisesObjC@2.3.1"},
-		"pkg:cocoapods/DesignKit@0.3.0":         {"SnapKit@5.6.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2FSnapKit%2FSnapKit.git"},
-		"pkg:cocoapods/PromisesSwift@2.3.1":     {"PromisesObjC@2.3.1"},
-		"pkg:cocoapods/FirebaseCore@10.18.0":    {"FirebaseCoreInternal@10.18.0", "GoogleUtilities@7.12.0"},
-		"pkg:cocoapods/AppAuth@1.6.2":           nil,
+		"pkg:cocoapods/Firebase@10.18.0":       {"FirebaseAnalytics@10.18.0", "FirebaseCore@10.18.0", "FirebaseCrashlytics@10.18.0"},
+		"pkg:cocoapods/GoogleUtilities@7.12.0": {"PromisesObjC@2.3.1"},
+		"pkg:cocoapods/DesignKit@0.3.0":        {"SnapKit@5.6.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2FSnapKit%2FSnapKit.git"},
+		"pkg:cocoapods/PromisesSwift@2.3.1":    {"PromisesObjC@2.3.1"},
+		"pkg:cocoapods/FirebaseCore@10.18.0":   {"FirebaseCoreInternal@10.18.0", "GoogleUtilities@7.12.0"},
+		"pkg:cocoapods/AppAuth@1.6.2":          nil,
 		"pkg:cocoapods/FirebaseAnalytics@10.18.0": {
 			"FirebaseCore@10.18.0", "FirebaseInstallations@10.18.0", "GoogleUtilities@7.12.0", "nanopb@2.30909.1", "GoogleAppMeasurement@10.18.0"},
 	}
