@@ -90,7 +90,9 @@ func licenses(expression, field string, classifiers []string) []string {
 		}
 	}
 	if len(out) > 0 {
-		return out
+		// A dual-licensed package may name one family vaguely ("BSD License"
+		// beside "Apache Software License"): keep it rather than drop it.
+		return append(out, vague...)
 	}
 	f := strings.TrimSpace(field)
 	switch {

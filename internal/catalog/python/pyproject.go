@@ -3,6 +3,7 @@ package python
 import (
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -69,6 +70,14 @@ func readPyproject(fsys fs.FS, lockPath string) *declared {
 	}
 	addReqs := func(reqs []string) {
 		for _, s := range reqs {
+			// PDM writes editable dev dependencies as pip options:
+			// "-e file:///${PROJECT_ROOT}/libs/x#egg=x".
+			if e, ok := strings.CutPrefix(strings.TrimSpace(s), "-e "); ok {
+				if _, frag, ok := strings.Cut(e, "#egg="); ok {
+					d.names[purl.NormalizePyPI(strings.SplitN(frag, "&", 2)[0])] = true
+				}
+				continue
+			}
 			if r, ok := parseRequirement(s); ok {
 				d.names[purl.NormalizePyPI(r.Name)] = true
 			}

@@ -346,17 +346,17 @@ func splitOption(l string) (opt, arg string) {
 // --hash=...", "name @ url", or a bare URL or path.
 func requirementEntry(l, file string, line int, scope sbom.Scope) (reqEntry, bool) {
 	spec, opts := cutOptions(l)
-	if isURLOrPath(spec) {
+	r, ok := parseRequirement(spec)
+	if (!ok || r.URL == "") && isURLOrPath(spec) {
 		return urlEntry(spec, file, line, scope, false)
 	}
-	r, ok := parseRequirement(spec)
 	if !ok {
 		return reqEntry{}, false
 	}
 	var e reqEntry
 	if r.URL != "" {
 		e.pkg = newPackage(r.Name, "", file, line)
-		e.pkg.ResolvedURL = r.URL
+		e.pkg.ResolvedURL = stripEggFragment(r.URL)
 		e.pkg.SourceKind = urlKind(r.URL)
 		if v := versionFromURL(r.URL); v != "" {
 			e.pkg.Version = v
@@ -459,7 +459,7 @@ func urlEntry(spec, file string, line int, scope sbom.Scope, editable bool) (req
 		return reqEntry{}, false
 	}
 	e := reqEntry{pkg: newPackage(name, version, file, line)}
-	e.pkg.ResolvedURL = u
+	e.pkg.ResolvedURL = stripEggFragment(u)
 	e.pkg.SourceKind = kind
 	e.pkg.Scope = scope
 	setProp(&e.pkg, propExtras, extras)
@@ -528,4 +528,13 @@ func fileScope(p string) sbom.Scope {
 		}
 	}
 	return scope
+}
+
+// stripEggFragment drops the "#egg=name&subdirectory=x" fragment pip uses to
+// name a URL requirement; the rest is where the package comes from.
+func stripEggFragment(u string) string {
+	if i := strings.IndexByte(u, '#'); i >= 0 && strings.Contains(u[i:], "egg=") {
+		return u[:i]
+	}
+	return u
 }

@@ -146,7 +146,9 @@ func (UVLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resul
 		switch {
 		case src.Git != "":
 			pkg.SourceKind = "git"
+			// "https://host/repo?rev=main#<commit>": the commit is the pin.
 			u, commit, _ := strings.Cut(src.Git, "#")
+			u, _, _ = strings.Cut(u, "?")
 			pkg.ResolvedURL = "git+" + u
 			if commit != "" {
 				pkg.ResolvedURL += "@" + commit
