@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/npm"
 	"github.com/hallmark-dev/hallmark/internal/catalog/python"
 )
 
@@ -11,6 +12,7 @@ import (
 func Catalogers() []catalog.Cataloger {
 	return []catalog.Cataloger{
 		// Each ecosystem package adds its catalogers below, one line each.
+		npm.PackageLock{}, npm.YarnLock{}, npm.PNPMLock{}, npm.NewInstalled(),
 		python.Requirements{}, python.PoetryLock{}, python.PipfileLock{}, python.UVLock{}, python.PDMLock{}, python.Installed{},
 	}
 }
