@@ -114,12 +114,16 @@ func (PackagesLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog
 		// Names resolved in this section, for the edges.
 		resolved := map[string]string{}
 		for _, it := range s.items {
-			if it.e.Type != "Project" && it.e.Resolved != "" {
+			if it.e.Type != "Project" && it.e.Resolved != "" && strings.TrimSpace(it.name) != "" {
 				resolved[strings.ToLower(it.name)] = it.e.Resolved
 			}
 		}
 		for _, it := range s.items {
 			if it.e.Type == "Project" {
+				continue
+			}
+			if strings.TrimSpace(it.name) == "" {
+				errs = append(errs, fmt.Errorf("%s (line %d): package without a name", s.fw, it.line))
 				continue
 			}
 			if it.e.Resolved == "" {
@@ -150,7 +154,7 @@ func (PackagesLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog
 			}
 		}
 		for _, it := range s.items {
-			if it.e.Type == "Project" || it.e.Resolved == "" {
+			if it.e.Type == "Project" || it.e.Resolved == "" || strings.TrimSpace(it.name) == "" {
 				continue
 			}
 			from := res.Packages[index[pkgKey(it.name, it.e.Resolved)]].Key()

@@ -59,11 +59,12 @@ type Archive struct{}
 // (a zip bomb, a nested-archive loop, or an absurdly large archive).
 var ErrArchiveLimit = errors.New("archive exceeds limit")
 
-// maxRatio is the largest compression ratio accepted for a member that is
-// decompressed (metadata files and nested archives). Nested archives are
-// themselves compressed (ratio near 1); text metadata compresses 3-10x.
-// Deflate cannot exceed about 1032:1, so a larger claim is a lie.
-const maxRatio = 1000
+// maxRatio is the largest compression ratio accepted for a member over
+// 1 MB that is decompressed (metadata files and nested archives). Nested
+// archives are themselves compressed (ratio near 1, a few at most for
+// stored members); text metadata compresses 3-20x. Deflate reaches about
+// 1032:1 only on runs of one byte, which is what a zip bomb is made of.
+const maxRatio = 100
 
 // Name implements catalog.Cataloger.
 func (Archive) Name() string { return "java-archive" }
