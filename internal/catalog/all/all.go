@@ -4,6 +4,8 @@ package all
 
 import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/dotnet"
+	"github.com/hallmark-dev/hallmark/internal/catalog/java"
 	"github.com/hallmark-dev/hallmark/internal/catalog/npm"
 	"github.com/hallmark-dev/hallmark/internal/catalog/python"
 )
@@ -14,5 +16,7 @@ func Catalogers() []catalog.Cataloger {
 		// Each ecosystem package adds its catalogers below, one line each.
 		npm.PackageLock{}, npm.YarnLock{}, npm.PNPMLock{}, npm.NewInstalled(),
 		python.Requirements{}, python.PoetryLock{}, python.PipfileLock{}, python.UVLock{}, python.PDMLock{}, python.Installed{},
+		java.Pom{}, java.GradleLock{}, java.Archive{},
+		dotnet.PackagesLock{}, dotnet.DepsJSON{},
 	}
 }
