@@ -4,10 +4,15 @@ package all
 
 import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/actions"
+	"github.com/hallmark-dev/hallmark/internal/catalog/cocoapods"
+	"github.com/hallmark-dev/hallmark/internal/catalog/dart"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dotnet"
+	"github.com/hallmark-dev/hallmark/internal/catalog/elixir"
 	"github.com/hallmark-dev/hallmark/internal/catalog/java"
 	"github.com/hallmark-dev/hallmark/internal/catalog/npm"
 	"github.com/hallmark-dev/hallmark/internal/catalog/python"
+	"github.com/hallmark-dev/hallmark/internal/catalog/swift"
 )
 
 // Catalogers returns every cataloger, in a fixed order.
@@ -18,5 +23,6 @@ func Catalogers() []catalog.Cataloger {
 		python.Requirements{}, python.PoetryLock{}, python.PipfileLock{}, python.UVLock{}, python.PDMLock{}, python.Installed{},
 		java.Pom{}, java.GradleLock{}, java.Archive{},
 		dotnet.PackagesLock{}, dotnet.DepsJSON{},
+		dart.New(), elixir.New(), swift.New(), cocoapods.New(), actions.New(),
 	}
 }
