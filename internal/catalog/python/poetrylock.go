@@ -80,8 +80,19 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 		return nil, err
 	}
 	var lock poetryLockFile
-	if _, err := toml.Decode(string(data), &lock); err != nil {
-		return nil, fmt.Errorf("parse poetry.lock: %w", err)
+	// Decode without the per-file hash arrays (see prefilter), falling back
+	// to the whole file.
+	pf, ok := prefilter(data, []string{"files"}, nil)
+	if ok {
+		if _, err := toml.Decode(string(pf.data), &lock); err != nil || len(lock.Package) != len(pf.hashes) {
+			ok, lock = false, poetryLockFile{}
+		}
+	}
+	if !ok {
+		pf.hashes = nil
+		if _, err := toml.Decode(string(data), &lock); err != nil {
+			return nil, fmt.Errorf("parse poetry.lock: %w", err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -122,6 +133,11 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 		for _, f := range files {
 			addHash(&pkg, f.Hash)
 		}
+		if pf.hashes != nil {
+			for _, h := range pf.hashes[i] {
+				addHash(&pkg, h)
+			}
+		}
 		switch src := lp.Source; src.Type {
 		case "git":
 			pkg.SourceKind = "git"
@@ -151,7 +167,8 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 	dependedOn := map[string]bool{}
 	for i, lp := range lock.Package {
 		from := res.Packages[i].ID
-		for name, spec := range lp.Dependencies {
+		for _, name := range sortedKeys(lp.Dependencies) { // map order would make output vary
+			spec := lp.Dependencies[name]
 			n := purl.NormalizePyPI(name)
 			if _, ok := ix[n]; !ok {
 				continue // an optional dependency whose extra nobody activates

@@ -703,3 +703,40 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("requirements: %v", err)
 	}
 }
+
+// TestPrefilterSameResult: decoding with the wheel/file arrays lifted out
+// gives exactly what decoding the whole file gives.
+func TestPrefilterSameResult(t *testing.T) {
+	for _, tt := range []struct {
+		c         catalog.Cataloger
+		dir, file string
+	}{
+		{UVLock{}, sharedtest.Path(t, "corpus/uv/pydantic__pydantic"), "uv.lock"},
+		{UVLock{}, sharedtest.Path(t, "corpus/uv/pallets__flask"), "uv.lock"},
+		{PoetryLock{}, sharedtest.Path(t, "corpus/poetry/Textualize__textual"), "poetry.lock"},
+		{PoetryLock{}, sharedtest.Path(t, "corpus/poetry/python-poetry__poetry"), "poetry.lock"},
+		{PoetryLock{}, "testdata/poetry-v1", "poetry.lock"},
+		{UVLock{}, "testdata/uv-workspace", "uv.lock"},
+	} {
+		fast, err := runAt(t, tt.c, tt.dir, tt.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefilterEnabled = false
+		full, err := runAt(t, tt.c, tt.dir, tt.file)
+		prefilterEnabled = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes := 0
+		for _, p := range full.Packages {
+			hashes += len(p.Hashes)
+		}
+		if hashes == 0 {
+			t.Errorf("%s/%s: no hashes at all", tt.dir, tt.file)
+		}
+		if diff := cmp.Diff(full, fast); diff != "" {
+			t.Errorf("%s/%s: prefiltered decode differs (-full +fast):\n%s", tt.dir, tt.file, diff)
+		}
+	}
+}

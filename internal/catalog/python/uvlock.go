@@ -103,8 +103,19 @@ func (UVLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resul
 		return nil, err
 	}
 	var lock uvLockFile
-	if _, err := toml.Decode(string(data), &lock); err != nil {
-		return nil, fmt.Errorf("parse uv.lock: %w", err)
+	// Decode without the wheel arrays and [package.metadata] tables (most of
+	// the bytes; see prefilter), falling back to the whole file.
+	pf, ok := prefilter(data, []string{"sdist", "wheels"}, []string{"[package.metadata"})
+	if ok {
+		if _, err := toml.Decode(string(pf.data), &lock); err != nil || len(lock.Package) != len(pf.hashes) {
+			ok, lock = false, uvLockFile{}
+		}
+	}
+	if !ok {
+		pf.hashes = nil
+		if _, err := toml.Decode(string(data), &lock); err != nil {
+			return nil, fmt.Errorf("parse uv.lock: %w", err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -170,6 +181,11 @@ func (UVLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resul
 		addHash(&pkg, lp.Sdist.Hash)
 		for _, w := range lp.Wheels {
 			addHash(&pkg, w.Hash)
+		}
+		if pf.hashes != nil {
+			for _, h := range pf.hashes[i] {
+				addHash(&pkg, h)
+			}
 		}
 		pkgs[i] = pkg
 		byName[norm] = append(byName[norm], i)
