@@ -9,9 +9,13 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/catalog/dart"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dotnet"
 	"github.com/hallmark-dev/hallmark/internal/catalog/elixir"
+	"github.com/hallmark-dev/hallmark/internal/catalog/golang"
 	"github.com/hallmark-dev/hallmark/internal/catalog/java"
 	"github.com/hallmark-dev/hallmark/internal/catalog/npm"
+	"github.com/hallmark-dev/hallmark/internal/catalog/php"
 	"github.com/hallmark-dev/hallmark/internal/catalog/python"
+	"github.com/hallmark-dev/hallmark/internal/catalog/ruby"
+	"github.com/hallmark-dev/hallmark/internal/catalog/rust"
 	"github.com/hallmark-dev/hallmark/internal/catalog/swift"
 )
 
@@ -19,6 +23,8 @@ import (
 func Catalogers() []catalog.Cataloger {
 	return []catalog.Cataloger{
 		// Each ecosystem package adds its catalogers below, one line each.
+		golang.GoMod{}, golang.Binary{}, golang.ModCache{},
+		rust.CargoLock{}, ruby.GemfileLock{}, php.ComposerLock{},
 		npm.PackageLock{}, npm.YarnLock{}, npm.PNPMLock{}, npm.NewInstalled(),
 		python.Requirements{}, python.PoetryLock{}, python.PipfileLock{}, python.UVLock{}, python.PDMLock{}, python.Installed{},
 		java.Pom{}, java.GradleLock{}, java.Archive{},
