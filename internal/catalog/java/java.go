@@ -27,9 +27,10 @@ const (
 	// system, test) when the pom states one.
 	PropScope = "hallmark:maven:scope"
 	// PropUnresolvedVersion names why a pom dependency has no version: the
-	// ${...} expression that could not be resolved, or "managed" when the
-	// version comes from a dependencyManagement section outside the tree (a
-	// parent pom or BOM in a remote repository).
+	// ${...} expression that could not be resolved, or "managed by
+	// g:a:v[, g:a:v]" when the version comes from a dependencyManagement
+	// section outside the tree: the parent pom not in the tree and the BOMs
+	// imported ("managed" alone when the pom names neither).
 	PropUnresolvedVersion = "hallmark:maven:unresolved-version"
 	// PropSystemPath is the systemPath of a system-scoped dependency.
 	PropSystemPath = "hallmark:maven:system-path"

@@ -126,7 +126,7 @@ func (Pom) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result, 
 			if d.version == "" {
 				version = r.expand(md.version)
 				if !ok || md.version == "" {
-					unresolved = "managed" // by a parent or BOM outside the tree
+					unresolved = r.managedElsewhere()
 				}
 			}
 			if scope == "" && ok {
@@ -411,6 +411,28 @@ func (r *resolver) expand(s string) string {
 		}
 	}
 	return s
+}
+
+// managedElsewhere names where a version missing from the tree is managed:
+// "managed by g:a:v" for the first parent outside the tree and the BOMs
+// imported in the tree, or "managed" when the tree names none.
+func (r *resolver) managedElsewhere() string {
+	var from []string
+	last := r.chain[len(r.chain)-1]
+	if last.parent.artifactID != "" {
+		from = append(from, r.expand(last.parent.groupID)+":"+r.expand(last.parent.artifactID)+":"+r.expand(last.parent.version))
+	}
+	for _, m := range r.chain {
+		for _, md := range m.managed {
+			if md.scope == "import" {
+				from = append(from, r.expand(md.groupID)+":"+r.expand(md.artifactID)+":"+r.expand(md.version))
+			}
+		}
+	}
+	if len(from) == 0 {
+		return "managed"
+	}
+	return "managed by " + strings.Join(from, ", ")
 }
 
 // managed returns the dependencyManagement entry for a dependency, nearest

@@ -47,6 +47,7 @@ func pomGot(pkgs []sbom.Package) []pomWant {
 // jmh-core and jmh-generator-annprocess use ${commons.jmh.version}, which
 // commons-parent defines.
 func TestPomCorpus(t *testing.T) {
+	const springManaged = "managed by org.springframework.boot:spring-boot-starter-parent:4.0.3"
 	tests := []struct {
 		file                    string
 		packages, resolved, tst int
@@ -60,11 +61,11 @@ func TestPomCorpus(t *testing.T) {
 				{"org.webjars:webjars-locator-lite", "1.1.3", "pkg:maven/org.webjars/webjars-locator-lite@1.1.3", "",
 					map[string]string{PropScope: "runtime"}},
 				{"org.springframework.boot:spring-boot-starter-actuator", "", "pkg:maven/org.springframework.boot/spring-boot-starter-actuator", "",
-					map[string]string{PropUnresolvedVersion: "managed"}},
+					map[string]string{PropUnresolvedVersion: springManaged}},
 				{"org.springframework.boot:spring-boot-devtools", "", "pkg:maven/org.springframework.boot/spring-boot-devtools", sbom.ScopeOptional,
-					map[string]string{PropUnresolvedVersion: "managed"}},
+					map[string]string{PropUnresolvedVersion: springManaged}},
 				{"org.testcontainers:testcontainers-mysql", "", "pkg:maven/org.testcontainers/testcontainers-mysql", sbom.ScopeTest,
-					map[string]string{PropUnresolvedVersion: "managed", PropScope: "test"}},
+					map[string]string{PropUnresolvedVersion: springManaged, PropScope: "test"}},
 			},
 		},
 		{
@@ -77,7 +78,7 @@ func TestPomCorpus(t *testing.T) {
 				{"org.openjdk.jmh:jmh-core", "", "pkg:maven/org.openjdk.jmh/jmh-core", sbom.ScopeTest,
 					map[string]string{PropScope: "test", PropUnresolvedVersion: "${commons.jmh.version}"}},
 				{"org.mockito:mockito-inline", "", "pkg:maven/org.mockito/mockito-inline", "",
-					map[string]string{PropUnresolvedVersion: "managed"}},
+					map[string]string{PropUnresolvedVersion: "managed by org.apache.commons:commons-parent:104"}},
 			},
 		},
 	}
@@ -144,9 +145,10 @@ func TestPomMultiModule(t *testing.T) {
 			map[string]string{PropScope: "runtime"}},
 		{"io.micrometer:micrometer-core", "", "pkg:maven/io.micrometer/micrometer-core", "",
 			map[string]string{PropUnresolvedVersion: "${micrometer.version}"}},
-		// Managed by spring-boot-dependencies, which is not in the tree.
+		// Managed by spring-boot-dependencies, which is not in the tree
+		// (or by the imported jackson-bom, as far as hallmark can tell).
 		{"org.springframework:spring-webmvc", "", "pkg:maven/org.springframework/spring-webmvc", "",
-			map[string]string{PropUnresolvedVersion: "managed"}},
+			map[string]string{PropUnresolvedVersion: "managed by org.springframework.boot:spring-boot-dependencies:3.3.0, com.fasterxml.jackson:jackson-bom:2.17.1"}},
 	}
 	if diff := cmp.Diff(want, pomGot(res.Packages)); diff != "" {
 		t.Errorf("service (-want +got):\n%s", diff)
