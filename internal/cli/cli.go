@@ -19,6 +19,7 @@ const (
 	ExitFindings   = 1 // findings, violations or a failed verification
 	ExitError      = 2 // usage or input error; nothing (trustworthy) written
 	ExitIncomplete = 3 // output written, but some input could not be read
+	ExitNoData     = 4 // no vulnerability data imported: nothing was checked
 )
 
 // exitError carries an exit code with an error message.
@@ -72,5 +73,6 @@ func newRoot(e *env) *cobra.Command {
 	}
 	root.PersistentFlags().BoolP("quiet", "q", false, "no progress output on stderr")
 	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
+	root.AddCommand(newScanCmd(e), newDBCmd(e))
 	return root
 }

@@ -25,3 +25,26 @@ const (
 	// BinaryBytes is the largest executable inspected for build information.
 	BinaryBytes = 2 << 30
 )
+
+// Bounds on vulnerability data (OSV exports, mirrors, the local index).
+const (
+	// OSVRecordBytes is the largest single OSV advisory accepted. Real
+	// records stay under 1 MB (the largest Linux kernel ones).
+	OSVRecordBytes = 8 << 20
+	// OSVExportBytes is the largest all.zip downloaded or imported for one
+	// ecosystem. The real npm export is a few hundred MB compressed.
+	OSVExportBytes = 4 << 30
+	// OSVExportEntries is the most records read from one export zip.
+	OSVExportEntries = 2_000_000
+	// OSVExportUncompressed is the most bytes decompressed from one export
+	// zip, all entries together (zip bomb bound).
+	OSVExportUncompressed = 32 << 30
+	// OSVCompressionRatio is the highest uncompressed/compressed ratio
+	// accepted for one zip member; JSON compresses about 5-20x, a bomb
+	// thousands of times.
+	OSVCompressionRatio = 200
+	// HTTPRedirects is the most redirects followed for one download.
+	HTTPRedirects = 5
+	// VEXBytes is the largest VEX document read.
+	VEXBytes = 64 << 20
+)

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/source"
+	"github.com/hallmark-dev/hallmark/internal/vex"
+	"github.com/hallmark-dev/hallmark/internal/vulndb"
+)
+
+var scanFormats = []string{"table", "json", "sarif", "cyclonedx-json", "openvex"}
+
+var failLevels = map[string]match.Level{"low": match.Low, "medium": match.Medium, "high": match.High, "critical": match.Critical}
+
+type scanFlags struct {
+	format     string
+	outFile    string
+	db         string
+	vex        []string
+	failOn     string
+	cdxVersion string
+	strict     bool
+}
+
+func newScanCmd(e *env) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [PATH|SBOM]",
+		Short: "Find known vulnerabilities and malicious packages in a directory, lockfile or SBOM",
+		Long: `Catalog PATH (default ".") or read the SBOM it names, and match every package
+against the local OSV database (see hallmark db).
+
+Exit status:
+  0  nothing at or above --fail-on (the default, none, never fails on findings)
+  1  findings at or above --fail-on (malicious packages and findings of unknown
+     severity count at every level)
+  2  usage or input error
+  3  some packages could not be checked (no version, an ecosystem without data);
+     they are listed, never reported as clean
+  4  no vulnerability data at all: run hallmark db update or hallmark db import`,
+		Example: `  hallmark scan .
+  hallmark scan package-lock.json --fail-on high
+  hallmark scan app.cdx.json -o sarif --output hallmark.sarif
+  hallmark scan . --vex triage.openvex.json -o cyclonedx-json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			return runScan(cmd, e, path, f)
+		},
+	}
+	cmd.Flags().StringVarP(&f.format, "output-format", "o", "table", "output format: "+strings.Join(scanFormats, ", "))
+	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
+	addDBFlag(cmd, &f.db)
+	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX or CycloneDX VEX document (repeatable)")
+	cmd.Flags().StringVar(&f.failOn, "fail-on", "none", "exit 1 when a finding is at or above: none, low, medium, high, critical")
+	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version for -o cyclonedx-json: 1.7 or 1.6")
+	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
+	if err := checkChoice("output format", f.format, scanFormats); err != nil {
+		return withCode(ExitError, err)
+	}
+	threshold, gate := failLevels[f.failOn]
+	if !gate && f.failOn != "none" {
+		return withCode(ExitError, fmt.Errorf("unknown --fail-on %q (choose from none, low, medium, high, critical)", f.failOn))
+	}
+	if err := checkChoice("CycloneDX version", f.cdxVersion, []string{"1.6", "1.7"}); err != nil {
+		return withCode(ExitError, err)
+	}
+	// Read every input before any work: a bad VEX file or a missing
+	// database fails fast.
+	var stmts []vex.Statement
+	for _, vf := range f.vex {
+		b, err := readBounded(vf, limits.VEXBytes)
+		if err != nil {
+			return withCode(ExitError, fmt.Errorf("--vex: %w", err))
+		}
+		s, err := vex.Parse(b, vf)
+		if err != nil {
+			return withCode(ExitError, err)
+		}
+		stmts = append(stmts, s...)
+	}
+	dir, err := dbDir(e, f.db)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	db, err := vulndb.Open(dir)
+	if err != nil {
+		if errors.Is(err, vulndb.ErrNoData) {
+			return withCode(ExitNoData, noDataError(dir))
+		}
+		return withCode(ExitError, fmt.Errorf("%w (rebuild it with hallmark db update or db import)", err))
+	}
+	defer db.Close()
+	if len(db.Meta().Ecosystems) == 0 {
+		return withCode(ExitNoData, noDataError(dir))
+	}
+
+	res, err := loadSource(cmd, e, path)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	incomplete := reportProblems(e, res.Problems)
+	if incomplete && f.strict {
+		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
+	}
+	doc := res.Document
+	doc.Normalize()
+	result, err := match.Match(doc, db)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	result.Ecosystems = report.EcosystemsOf(doc, db)
+	if len(stmts) > 0 {
+		vex.Apply(result, stmts)
+	}
+	for _, m := range result.Ecosystems {
+		if m.Source != "" && time.Since(m.FetchedAt) > staleAfter {
+			fmt.Fprintf(e.stderr, "hallmark: warning: %s data is %s old; run hallmark db update\n", m.Name, humanAge(time.Since(m.FetchedAt)))
+		}
+	}
+	created, err := sourceDateEpoch(e)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if created.IsZero() {
+		created = time.Now().UTC().Truncate(time.Second)
+	}
+	colour := f.outFile == "" && isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
+	err = writeOutput(e, f.outFile, func(w io.Writer) error {
+		switch f.format {
+		case "json":
+			return report.ScanJSON(w, result, created)
+		case "sarif":
+			return report.SARIF(w, result, report.SARIFOptions{ToolVersion: Build().Version, Base: sarifBase(res.Kind, path), Fallback: filepath.ToSlash(path)})
+		case "cyclonedx-json":
+			return report.CycloneDXVEX(w, result, f.cdxVersion)
+		case "openvex":
+			return report.OpenVEX(w, result, "hallmark", created)
+		default:
+			return report.FindingsTable(w, result, colour)
+		}
+	})
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if f.format != "table" {
+		// Machine output on stdout; the verdict for people on stderr.
+		s := report.Summarize(result)
+		fmt.Fprintf(e.stderr, "hallmark: %d packages: %d checked, %d not checked; %d findings, %d suppressed by VEX\n",
+			s.Packages, s.Checked, s.Unchecked, s.Findings, s.Suppressed)
+	}
+	switch {
+	case gate && result.Fails(threshold):
+		return withCode(ExitFindings, fmt.Errorf("findings at or above %s", f.failOn))
+	case len(result.Unchecked) > 0 || incomplete:
+		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d package(s) not checked, %d file(s) not read", len(result.Unchecked), len(res.Problems)))
+	}
+	return nil
+}
+
+// sarifBase is the directory package locations are relative to, as the
+// user named it, for SARIF URIs relative to the repository root.
+func sarifBase(kind source.Kind, path string) string {
+	p := filepath.ToSlash(filepath.Clean(path))
+	if kind != source.KindDirectory {
+		p = filepath.ToSlash(filepath.Dir(p))
+	}
+	if p == "." || filepath.IsAbs(path) {
+		return ""
+	}
+	return p
+}
+
+func readBounded(path string, max int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return b, nil
+}

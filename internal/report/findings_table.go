@@ -1,0 +1,141 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hallmark-dev/hallmark/internal/match"
+)
+
+// ANSI colours for severities on a terminal.
+var levelColours = map[match.Level]string{
+	match.Critical: "\033[1;31m",
+	match.High:     "\033[31m",
+	match.Medium:   "\033[33m",
+	match.Low:      "\033[36m",
+	match.Unknown:  "\033[35m",
+}
+
+const colourReset = "\033[0m"
+
+// FindingsTable writes the findings grouped by package (one row per
+// finding, the package named on its first row), with the fixed versions
+// and the smallest upgrade, then the suppressed findings with their VEX
+// justification, the unchecked packages and a summary line. colour adds
+// ANSI severity colours (for a terminal).
+func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
+	doc := res.Document
+	paint := func(l match.Level, s string) string {
+		if !colour {
+			return s
+		}
+		return levelColours[l] + s + colourReset
+	}
+	active := res.Active()
+	if len(active) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PACKAGE\tVERSION\tECOSYSTEM\tID\tSEVERITY\tFIXED IN\tUPGRADE TO\tSUMMARY")
+		last := ""
+		for _, f := range active {
+			p := doc.Package(f.PackageID)
+			name, ver, eco, up := "", "", "", ""
+			if f.PackageID != last {
+				name, ver, eco = p.Name, p.Version, string(p.Ecosystem)
+				up = res.Upgrades[p.ID]
+				if up == "" {
+					up = "(no fix)"
+				}
+				last = f.PackageID
+			}
+			sev := f.Severity.Level.String()
+			if f.Severity.Score > 0 {
+				sev = fmt.Sprintf("%s %.1f", sev, f.Severity.Score)
+			}
+			if f.Kind == match.Malicious {
+				sev = "MALICIOUS"
+			}
+			// Pad before colouring so that escapes do not upset alignment.
+			sev = paint(levelOf(f), fmt.Sprintf("%-13s", sev))
+			ids := f.ID
+			if len(f.Aliases) > 0 {
+				ids += " (" + strings.Join(f.Aliases, ", ") + ")"
+			}
+			fixed := strings.Join(f.Fixed, ", ")
+			if fixed == "" {
+				fixed = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ver, eco, ids, sev, fixed, up, oneLine(f.Summary, 80))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	var suppressed []match.Finding
+	for _, f := range res.Findings {
+		if f.Status.Suppressed() {
+			suppressed = append(suppressed, f)
+		}
+	}
+	if len(suppressed) > 0 {
+		fmt.Fprintf(w, "\nSuppressed by VEX (%d):\n", len(suppressed))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PACKAGE\tVERSION\tID\tSTATUS\tJUSTIFICATION\tFROM")
+		for _, f := range suppressed {
+			p := doc.Package(f.PackageID)
+			just := f.Justification
+			if f.StatusDetail != "" {
+				just = strings.TrimSpace(just + " " + oneLine(f.StatusDetail, 60))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, f.ID, f.Status, just, f.StatusSource)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(res.Unchecked) > 0 {
+		fmt.Fprintf(w, "\nNot checked (%d):\n", len(res.Unchecked))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PACKAGE\tVERSION\tECOSYSTEM\tREASON")
+		for _, u := range res.Unchecked {
+			p := doc.Package(u.PackageID)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Ecosystem, u.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	s := Summarize(res)
+	if len(active) > 0 || len(suppressed) > 0 || len(res.Unchecked) > 0 {
+		fmt.Fprintln(w)
+	}
+	var parts []string
+	for _, l := range []match.Level{match.Critical, match.High, match.Medium, match.Low, match.Unknown} {
+		if n := s.BySeverity[l.String()]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(l.String())))
+		}
+	}
+	detail := ""
+	if len(parts) > 0 {
+		detail = " (" + strings.Join(parts, ", ") + ")"
+	}
+	_, err := fmt.Fprintf(w, "%d packages: %d checked, %d not checked; %d findings%s, %d malicious, %d suppressed by VEX\n",
+		s.Packages, s.Checked, s.Unchecked, s.Findings, detail, s.Malicious, s.Suppressed)
+	return err
+}
+
+func levelOf(f match.Finding) match.Level {
+	if f.Kind == match.Malicious {
+		return match.Critical
+	}
+	return f.Severity.Level
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max-3] + "..."
+	}
+	return s
+}
