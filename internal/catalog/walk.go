@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -92,7 +93,7 @@ func Walk(ctx context.Context, fsys fs.FS, opts Options) (*sbom.Document, []Prob
 		}()
 	}
 	w.dirs.Add(1)
-	go w.walkDir(ctx, ".")
+	go w.walkDir(ctx, ".", false)
 	w.dirs.Wait()
 	close(w.jobs)
 	parsers.Wait()
@@ -139,7 +140,9 @@ func (w *walker) problem(p Problem) {
 	w.mu.Unlock()
 }
 
-func (w *walker) walkDir(ctx context.Context, dir string) {
+// walkDir reads dir and walks its sub-directories in new goroutines.
+// inModCache says dir lies inside a Go module cache (GOMODCACHE).
+func (w *walker) walkDir(ctx context.Context, dir string, inModCache bool) {
 	defer w.dirs.Done()
 	if ctx.Err() != nil {
 		return
@@ -151,15 +154,16 @@ func (w *walker) walkDir(ctx context.Context, dir string) {
 		w.problem(Problem{Path: dir, Err: err})
 		// ReadDir may return the entries it read before the error.
 	}
+	inModCache = inModCache || w.isModCache(dir, entries)
 	for _, e := range entries {
 		name := path.Join(dir, e.Name())
 		switch t := e.Type(); {
 		case t.IsDir():
-			if skipDirs[e.Name()] {
+			if skipDirs[e.Name()] || inModCache && isModuleVersionDir(e.Name()) {
 				continue
 			}
 			w.dirs.Add(1)
-			go w.walkDir(ctx, name)
+			go w.walkDir(ctx, name, inModCache)
 		case t.IsRegular():
 			w.prog.Files.Add(1)
 			var mode fs.FileMode
@@ -175,6 +179,31 @@ func (w *walker) walkDir(ctx context.Context, dir string) {
 		}
 		// Symbolic links, devices, sockets and pipes are not followed.
 	}
+}
+
+// isModCache reports whether dir, with the given entries, is the root of a
+// Go module cache: it holds cache/download, where the go command keeps every
+// module's zip and hash.
+func (w *walker) isModCache(dir string, entries []fs.DirEntry) bool {
+	for _, e := range entries {
+		if e.Name() == "cache" && e.IsDir() {
+			st, err := fs.Stat(w.fsys, path.Join(dir, "cache", "download"))
+			return err == nil && st.IsDir()
+		}
+	}
+	return false
+}
+
+// isModuleVersionDir reports whether name is an extracted module directory
+// of a Go module cache ("cobra@v1.10.2"). Inside a module cache such trees are
+// read-only copies of the modules' zips, which the golang module-cache
+// cataloger already reports, one package each, from cache/download. Walking
+// them would catalog every module's own test fixtures (package.json files,
+// workflows, lockfiles of other ecosystems) as if they were part of the
+// scanned project.
+func isModuleVersionDir(name string) bool {
+	i := strings.LastIndex(name, "@v")
+	return i > 0 && i+2 < len(name) && name[i+2] >= '0' && name[i+2] <= '9'
 }
 
 func (w *walker) parse(ctx context.Context, j job) {

@@ -182,3 +182,23 @@ func TestParseSRI(t *testing.T) {
 		t.Error("CheckHex accepted bad hex")
 	}
 }
+
+func TestWalkSkipsExtractedModulesInGoModCache(t *testing.T) {
+	fsys := fstest.MapFS{
+		"gomodcache/cache/download/example.com/m/@v/v1.0.0.ziphash": {Data: []byte("h1:x")},
+		"gomodcache/example.com/m@v1.0.0/testdata/deps.txt":         {Data: []byte("fixture 1\n")},
+		"project/deps.txt":                                          {Data: []byte("real 1\n")},
+		"project/lib@v2/deps.txt":                                   {Data: []byte("kept 1\n")}, // not in a module cache
+	}
+	doc, problems := Walk(context.Background(), fsys, Options{Catalogers: []Cataloger{lineCataloger{}}})
+	if len(problems) != 0 {
+		t.Fatal(problems)
+	}
+	var names []string
+	for _, p := range doc.Packages {
+		names = append(names, p.Name)
+	}
+	if diff := cmp.Diff([]string{"kept", "real"}, names); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+}
