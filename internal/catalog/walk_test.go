@@ -187,8 +187,8 @@ func TestWalkSkipsExtractedModulesInGoModCache(t *testing.T) {
 	fsys := fstest.MapFS{
 		"gomodcache/cache/download/example.com/m/@v/v1.0.0.ziphash": {Data: []byte("h1:x")},
 		"gomodcache/example.com/m@v1.0.0/testdata/deps.txt":         {Data: []byte("fixture 1\n")},
-		"project/deps.txt":                                          {Data: []byte("real 1\n")},
-		"project/lib@v2/deps.txt":                                   {Data: []byte("kept 1\n")}, // not in a module cache
+		"project/deps.txt":        {Data: []byte("real 1\n")},
+		"project/lib@v2/deps.txt": {Data: []byte("kept 1\n")}, // not in a module cache
 	}
 	doc, problems := Walk(context.Background(), fsys, Options{Catalogers: []Cataloger{lineCataloger{}}})
 	if len(problems) != 0 {
