@@ -28,13 +28,18 @@ import (
 //  1. META-INF/maven/<groupId>/<artifactId>/pom.properties, written by Maven
 //     (and Gradle's maven-publish) when the archive was built. An archive
 //     with several (a shaded or "uber" jar) holds one package per file; the
-//     one whose artifactId matches the file name, or the only one, is the
-//     archive itself and the others are packages it contains;
-//  2. META-INF/MANIFEST.MF main attributes (Implementation-Title/Version/
-//     Vendor-Id, Bundle-SymbolicName/Version, Specification-*, and Jenkins'
-//     Group-Id/Short-Name/Plugin-Version), used when there is no
-//     pom.properties;
-//  3. the file name, "artifactId-version.jar", when nothing else says.
+//     one whose artifactId matches the file name, or the only one unless the
+//     manifest names another product, is the archive itself and the others
+//     are packages it contains;
+//  2. otherwise the file name, "artifactId-version.jar", for the name (a
+//     manifest title is a human name, "Apache Commons Lang", where the file
+//     name is usually the artifactId), and META-INF/MANIFEST.MF main
+//     attributes for the rest: Implementation-Version, Jenkins'
+//     Plugin-Version, Bundle-Version or Specification-Version before the
+//     file name's version; Implementation-Vendor-Id or Jenkins' Group-Id as
+//     the groupId. Without a file name the manifest's Short-Name,
+//     Implementation-Title, Specification-Title or Bundle-SymbolicName names
+//     the package.
 //
 // PropIdentitySource says which one was used; a package identified from the
 // manifest or file name often has no groupId, hence a purl without a
@@ -190,7 +195,7 @@ func (w *archiveWalk) read(ra io.ReaderAt, size int64, name, vpath string, depth
 			break
 		}
 	}
-	if main < 0 && len(poms) == 1 {
+	if main < 0 && len(poms) == 1 && poms[0].namedBy(manifest) {
 		main = 0
 	}
 	var self sbom.Package
@@ -305,6 +310,28 @@ func sha1Of(ra io.ReaderAt, size int64) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// namedBy reports whether the manifest's names, if it has any, name the
+// package of pp. A jar with one pom.properties is usually that artifact
+// renamed (app.jar), but may be another product that shades one library
+// (Debian's guice.jar holds only cglib's pom.properties; its manifest says
+// Bundle-SymbolicName: com.google.inject).
+func (pp pomProps) namedBy(mf map[string]string) bool {
+	norm := strings.NewReplacer("-", ".", "_", ".").Replace
+	art, group := norm(strings.ToLower(pp.artifact)), strings.ToLower(pp.group)
+	named := false
+	for _, k := range []string{"Implementation-Title", "Bundle-SymbolicName", "Bundle-Name", "Automatic-Module-Name", "Specification-Title", "Short-Name"} {
+		v := norm(strings.ToLower(mf[k]))
+		if v == "" {
+			continue
+		}
+		named = true
+		if strings.Contains(v, art) || (group != "" && strings.Contains(v, group)) {
+			return true
+		}
+	}
+	return !named
 }
 
 // parsePomProperties reads the Java properties file Maven writes
