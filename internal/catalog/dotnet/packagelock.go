@@ -47,7 +47,10 @@ func (PackagesLock) Name() string { return "nuget-packages-lock" }
 
 // Claims implements catalog.Cataloger.
 func (PackagesLock) Claims(p string, _ fs.FileMode) bool {
-	return path.Base(p) == "packages.lock.json"
+	// packages.lock.json, or packages.<project>.lock.json, the name NuGet
+	// documents for several projects sharing a directory.
+	base := path.Base(p)
+	return strings.HasPrefix(base, "packages.") && strings.HasSuffix(base, ".lock.json")
 }
 
 type lockEntry struct {

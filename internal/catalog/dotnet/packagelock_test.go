@@ -182,6 +182,17 @@ func TestPackagesLockMalformed(t *testing.T) {
 	}
 }
 
+func TestPackagesLockClaims(t *testing.T) {
+	for p, want := range map[string]bool{
+		"packages.lock.json": true, "src/App/packages.lock.json": true, "src/packages.App.Web.lock.json": true,
+		"package-lock.json": false, "packages.config": false, "packages.json": false,
+	} {
+		if got := (PackagesLock{}).Claims(p, 0o644); got != want {
+			t.Errorf("Claims(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
 func FuzzPackagesLock(f *testing.F) {
 	for _, name := range []string{"testdata/packages.lock.json"} {
 		b, err := os.ReadFile(name)

@@ -52,6 +52,10 @@ import (
 // package carries the archive's SHA-1 (the key Maven Central's search
 // answers on).
 //
+// The Gradle and Maven wrapper jars a repository commits
+// (gradle/wrapper/gradle-wrapper.jar, .mvn/wrapper/maven-wrapper.jar) are
+// build tooling and get ScopeDev.
+//
 // Reading is bounded by package limits: members per archive tree
 // (ArchiveEntries), bytes per member (ArchiveEntryBytes), bytes decompressed
 // in total (ArchiveTotalBytes) and nesting (ArchiveDepth). Class files are
@@ -77,6 +81,12 @@ func (Archive) Name() string { return "java-archive" }
 // Claims implements catalog.Cataloger.
 func (Archive) Claims(p string, mode fs.FileMode) bool {
 	return mode.IsRegular() && isArchiveName(p)
+}
+
+// isBuildWrapper reports whether p is the Gradle or Maven wrapper jar a
+// repository commits to bootstrap its build: build tooling, ScopeDev.
+func isBuildWrapper(p string) bool {
+	return strings.HasSuffix(p, "gradle/wrapper/gradle-wrapper.jar") || strings.HasSuffix(p, ".mvn/wrapper/maven-wrapper.jar")
 }
 
 func isArchiveName(p string) bool {
@@ -115,6 +125,11 @@ func (Archive) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 	}
 	w := &archiveWalk{ctx: ctx, path: p, res: &catalog.Result{}}
 	_, err = w.read(ra, size, path.Base(p), "", 0)
+	if isBuildWrapper(p) {
+		for i := range w.res.Packages {
+			w.res.Packages[i].Scope = sbom.ScopeDev
+		}
+	}
 	return w.res, err
 }
 

@@ -371,6 +371,20 @@ func TestArchiveMalformed(t *testing.T) {
 	}
 }
 
+func TestArchiveBuildWrapper(t *testing.T) {
+	b := makeZip(t, manifest("Implementation-Title: gradle-wrapper", "Implementation-Version: 8.7"))
+	fsys := fstest.MapFS{"gradle/wrapper/gradle-wrapper.jar": {Data: b}, "lib/gradle-wrapper.jar": {Data: b}}
+	for p, want := range map[string]sbom.Scope{"gradle/wrapper/gradle-wrapper.jar": sbom.ScopeDev, "lib/gradle-wrapper.jar": sbom.ScopeRequired} {
+		res, err := Archive{}.Catalog(context.Background(), fsys, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := archGot(res.Packages); len(got) != 1 || got[0].Name != "gradle-wrapper" || got[0].Version != "8.7" || res.Packages[0].Scope != want {
+			t.Errorf("%s: %+v scope %q, want gradle-wrapper@8.7 scope %q", p, got, res.Packages[0].Scope, want)
+		}
+	}
+}
+
 func TestArchiveClaims(t *testing.T) {
 	for _, p := range []string{"a.jar", "lib/B.JAR", "x.war", "y.ear", "z.jpi", "w.hpi"} {
 		if !(Archive{}).Claims(p, 0o644) {
