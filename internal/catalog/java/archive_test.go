@@ -412,12 +412,19 @@ func TestArchiveSystemJars(t *testing.T) {
 		// No pom.properties: named from the file, versioned from the manifest.
 		{"/usr/share/java/atinject-jsr330-api-1.0.jar", archWant{"atinject-jsr330-api", "1.0.0", "pkg:maven/atinject-jsr330-api@1.0.0", "manifest", ""}},
 	}
+	checked := 0
+	defer func() {
+		if checked == 0 {
+			t.Skip("no Debian Maven jars in /usr/share/java on this machine")
+		}
+	}()
 	for _, tt := range tests {
 		b, err := os.ReadFile(tt.path)
 		if err != nil {
 			t.Logf("skip %s: %v", tt.path, err)
 			continue
 		}
+		checked++
 		res := catalogtest.Run(t, Archive{}, tt.path)
 		if diff := cmp.Diff([]archWant{tt.want}, archGot(res.Packages[:1])); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.path, diff)
