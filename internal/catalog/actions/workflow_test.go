@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,6 +142,29 @@ func TestCorpus(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(root, "*/.github/workflows/*"))
 	if len(files) != seen {
 		t.Errorf("corpus has %d workflow files, the truth table %d: update it with testdata/truth.py", len(files), seen)
+	}
+}
+
+// TestWalk runs the cataloger through the parallel walker over both
+// repositories: it must find the workflow files under .github and merge
+// repeated references. Truth (truth.py's sets, united): 53 distinct action
+// purls and 1 docker image.
+func TestWalk(t *testing.T) {
+	root := sharedtest.Path(t, "corpus/github-actions")
+	doc, problems := catalog.Walk(t.Context(), os.DirFS(root), catalog.Options{Catalogers: []catalog.Cataloger{New()}})
+	if len(problems) != 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if got := len(doc.Packages); got != 54 {
+		t.Errorf("%d packages, want 54", got)
+	}
+	p := doc.Package("pkg:github/actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1")
+	if p == nil {
+		t.Fatal("actions/checkout@3d3c42e not found")
+	}
+	// 83 uses lines across both repositories.
+	if len(p.Locations) != 83 {
+		t.Errorf("actions/checkout@3d3c42e has %d locations, want 83", len(p.Locations))
 	}
 }
 
@@ -349,15 +373,11 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
-func TestTooLarge(t *testing.T) {
-	// catalog.ReadFile refuses files over the limit before parsing; a
-	// MapFS with a fake size is not possible, so check that the error path
-	// is the one of catalog.ReadFile by reading a missing file.
+func TestMissingFile(t *testing.T) {
 	_, err := New().Catalog(t.Context(), fstest.MapFS{}, ".github/workflows/x.yml")
-	if err == nil {
-		t.Fatal("no error for a missing file")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("err = %v, want fs.ErrNotExist", err)
 	}
-	_ = catalog.ErrTooLarge
 }
 
 func FuzzParse(f *testing.F) {
