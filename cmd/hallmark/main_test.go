@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI script tests in testdata/script. Each script runs
 // the real hallmark command in a fresh directory; $SHARED points at ../shared
-// (scripts needing it start with `[!exists $SHARED] skip`) and
+// (scripts needing it start with `[!shared] skip`) and
 // $REPO at this repository. Run with
 // -testwork to keep the work directories.
 func TestScripts(t *testing.T) {
@@ -43,6 +44,13 @@ func TestScripts(t *testing.T) {
 			e.Setenv("HOME", e.WorkDir)
 			e.Setenv("XDG_CACHE_HOME", filepath.Join(e.WorkDir, ".cache"))
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "shared" {
+				_, err := os.Stat(shared)
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
