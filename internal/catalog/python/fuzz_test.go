@@ -2,6 +2,7 @@ package python
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"testing"
 	"testing/fstest"
@@ -60,4 +61,52 @@ func FuzzMetadata(f *testing.F) {
 	fuzzCataloger(f, Installed{}, "x-1.0.dist-info/METADATA",
 		"testdata/site-packages/requests-2.31.0.dist-info/METADATA",
 		"testdata/site-packages/six-1.16.0.egg-info")
+}
+
+// TestMutatedLockfiles runs every lockfile parser on 500 deterministic random
+// mutations of its fixture (byte flips, deletions, insertions). It backs up
+// the fuzz targets: on a loaded machine the fuzzing engine makes little
+// progress on the TOML parsers, while this always runs. No panic is allowed
+// and every package returned must be complete.
+func TestMutatedLockfiles(t *testing.T) {
+	for _, tt := range []struct {
+		c          catalog.Cataloger
+		name, seed string
+	}{
+		{PoetryLock{}, "poetry.lock", "testdata/poetry-v1/poetry.lock"},
+		{UVLock{}, "uv.lock", "testdata/uv-workspace/uv.lock"},
+		{PDMLock{}, "pdm.lock", "testdata/pdm/pdm.lock"},
+		{PipfileLock{}, "Pipfile.lock", "testdata/pipenv/Pipfile.lock"},
+		{Requirements{}, "requirements.txt", "testdata/requirements/requirements.txt"},
+		{Installed{}, "a.dist-info/METADATA", "testdata/site-packages/requests-2.31.0.dist-info/METADATA"},
+	} {
+		seed, err := os.ReadFile(tt.seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := 0; i < 500; i++ {
+			d := append([]byte(nil), seed...)
+			for k := 0; k < 1+r.IntN(4) && len(d) > 1; k++ {
+				j := r.IntN(len(d))
+				switch r.IntN(3) {
+				case 0:
+					d[j] = byte(r.IntN(256))
+				case 1:
+					d = append(d[:j], d[j+1:]...)
+				default:
+					d = append(d[:j], append([]byte{byte(r.IntN(256))}, d[j:]...)...)
+				}
+			}
+			res, _ := tt.c.Catalog(context.Background(), fstest.MapFS{tt.name: {Data: d}}, tt.name)
+			if res == nil {
+				continue
+			}
+			for _, p := range res.Packages {
+				if p.Name == "" || p.PURL == "" || len(p.Locations) == 0 {
+					t.Fatalf("%s mutation %d: incomplete package %+v", tt.name, i, p)
+				}
+			}
+		}
+	}
 }

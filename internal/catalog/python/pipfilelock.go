@@ -126,7 +126,7 @@ func (PipfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 			if e.Editable && (e.Path == "." || e.Path == "./") {
 				continue // the project itself
 			}
-			if reqName.FindString(name) != name {
+			if name == "" || reqName.FindString(name) != name {
 				continue
 			}
 			pkg := newPackage(name, pinnedVersion(e.Version), p, lines[sec+"\x00"+name])
@@ -164,7 +164,7 @@ func (PipfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 				if pkg.Scope.Rank() < prev.Scope.Rank() {
 					prev.Scope = pkg.Scope
 				}
-				prev.Properties[propGroups] += "," + sec
+				setProp(prev, propGroups, strings.Trim(prev.Properties[propGroups]+","+sec, ","))
 				if l := pkg.Locations[0]; !slices.Contains(prev.Locations, l) {
 					prev.Locations = append(prev.Locations, l)
 				}

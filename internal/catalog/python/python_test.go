@@ -65,7 +65,7 @@ func byName(res *catalog.Result) map[string][]sbom.Package {
 //   - uv.lock: every [[package]] except the project at source "." (pydantic,
 //     flask). pydantic-core is a workspace member the project depends on, so it
 //     is a real (path) dependency. Syft reports 176 for pydantic (root
-//     included), Trivy 9 (runtime closure only): hallmark reports 175, all
+//     included), Trivy 9 (root + 4 runtime + 4 extras packages, no dev group): hallmark reports 175, all
 //     scoped.
 //   - Pipfile.lock: every section; a name locked at two versions (default vs
 //     develop) is two packages; requests-html's editable "." is the project.
@@ -738,5 +738,15 @@ func TestPrefilterSameResult(t *testing.T) {
 		if diff := cmp.Diff(full, fast); diff != "" {
 			t.Errorf("%s/%s: prefiltered decode differs (-full +fast):\n%s", tt.dir, tt.file, diff)
 		}
+	}
+}
+
+// TestPipfileEmptySection: a section named "" (hostile input) must not
+// panic when it repeats a package of another section.
+func TestPipfileEmptySection(t *testing.T) {
+	data := `{"default": {"a": {"version": "==1"}}, "": {"a": {"version": "==1"}}}`
+	res, err := PipfileLock{}.Catalog(context.Background(), fstest.MapFS{"Pipfile.lock": {Data: []byte(data)}}, "Pipfile.lock")
+	if err != nil || len(res.Packages) != 1 {
+		t.Fatalf("%v %+v", err, res)
 	}
 }

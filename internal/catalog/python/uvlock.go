@@ -21,9 +21,10 @@ import (
 // extra, Python version or platform. hallmark therefore reports every
 // [[package]] except the project itself, and says through Scope which of
 // them a plain install needs. (On pydantic's lock Syft reports all 176
-// entries, the root included; Trivy reports 9, only the runtime dependencies
-// of the root, dropping 167 packages — dev groups, extras, the docs git
-// dependency — that uv really installs for `uv sync --all-groups`.)
+// entries, the root included; Trivy reports 9: the root, its 4 runtime
+// dependencies and the 4 packages of its extras, dropping the 167 packages of
+// the dev groups — the docs git dependency among them — that uv really
+// installs for `uv sync --all-groups`.)
 //
 //   - The project: a package whose source is { editable = "." } or
 //     { virtual = "." } is the scanned project, not a dependency; it is left
