@@ -61,7 +61,7 @@ func (Cataloger) Name() string { return "github-actions" }
 
 // Claims implements catalog.Cataloger: *.yml and *.yaml directly inside a
 // .github/workflows directory (GitHub ignores sub-directories), and
-// action.yml / action.yaml anywhere outside node_modules.
+// action.yml / action.yaml anywhere; nothing inside node_modules.
 func (Cataloger) Claims(p string, mode fs.FileMode) bool {
 	if !mode.IsRegular() && mode != 0 {
 		return false
@@ -71,8 +71,11 @@ func (Cataloger) Claims(p string, mode fs.FileMode) bool {
 	if ext != ".yml" && ext != ".yaml" {
 		return false
 	}
+	if strings.Contains("/"+dir, "/node_modules/") {
+		return false
+	}
 	if base == "action.yml" || base == "action.yaml" {
-		return !strings.Contains("/"+dir, "/node_modules/")
+		return true
 	}
 	return dir == ".github/workflows/" || strings.HasSuffix(dir, "/.github/workflows/")
 }

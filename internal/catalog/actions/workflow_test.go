@@ -36,6 +36,7 @@ func TestClaims(t *testing.T) {
 		{".github/actions/setup/action.yaml", true},
 		{"node_modules/foo/action.yml", false},
 		{"a/node_modules/foo/action.yml", false},
+		{"node_modules/foo/.github/workflows/ci.yml", false},
 		{"ci.yml", false},
 		{"myaction.yml", false},
 	}
