@@ -66,9 +66,15 @@ func New() Cataloger { return Cataloger{} }
 // Name implements catalog.Cataloger.
 func (Cataloger) Name() string { return "dart-pubspec-lock" }
 
-// Claims implements catalog.Cataloger.
+// Claims implements catalog.Cataloger. Lockfiles inside pub's package
+// cache (.pub-cache) or a .dart_tool directory belong to downloaded
+// packages and are not claimed.
 func (Cataloger) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "pubspec.lock" && (mode.IsRegular() || mode == 0)
+	if path.Base(p) != "pubspec.lock" || !(mode.IsRegular() || mode == 0) {
+		return false
+	}
+	s := "/" + p
+	return !strings.Contains(s, "/.pub-cache/") && !strings.Contains(s, "/.dart_tool/")
 }
 
 // Catalog implements catalog.Cataloger.

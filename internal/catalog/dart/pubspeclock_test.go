@@ -19,6 +19,7 @@ func TestClaims(t *testing.T) {
 	c := New()
 	for p, want := range map[string]bool{
 		"pubspec.lock": true, "app/pubspec.lock": true, "pubspec.yaml": false, "pubspec.lock.bak": false,
+		".pub-cache/hosted/pub.dev/http-1.2.0/pubspec.lock": false, "app/.dart_tool/x/pubspec.lock": false,
 	} {
 		if got := c.Claims(p, 0o644); got != want {
 			t.Errorf("Claims(%q) = %v", p, got)
