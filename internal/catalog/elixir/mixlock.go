@@ -63,9 +63,12 @@ func New() Cataloger { return Cataloger{} }
 // Name implements catalog.Cataloger.
 func (Cataloger) Name() string { return "elixir-mix-lock" }
 
-// Claims implements catalog.Cataloger.
+// Claims implements catalog.Cataloger. The mix.lock files of fetched
+// dependencies (under a deps/ directory, Mix's deps_path) are not the
+// project's and are not claimed.
 func (Cataloger) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "mix.lock" && (mode.IsRegular() || mode == 0)
+	return path.Base(p) == "mix.lock" && (mode.IsRegular() || mode == 0) &&
+		!strings.HasPrefix(p, "deps/") && !strings.Contains(p, "/deps/")
 }
 
 // Catalog implements catalog.Cataloger.

@@ -15,7 +15,10 @@ import (
 
 func TestClaims(t *testing.T) {
 	c := New()
-	for p, want := range map[string]bool{"mix.lock": true, "apps/web/mix.lock": true, "mix.exs": false, "rebar.lock": false} {
+	for p, want := range map[string]bool{
+		"mix.lock": true, "apps/web/mix.lock": true, "mix.exs": false, "rebar.lock": false,
+		"deps/plug/mix.lock": false, "apps/web/deps/plug/mix.lock": false,
+	} {
 		if got := c.Claims(p, 0o644); got != want {
 			t.Errorf("Claims(%q) = %v", p, got)
 		}
