@@ -63,10 +63,11 @@ func New() Cataloger { return Cataloger{} }
 func (Cataloger) Name() string { return "cocoapods-podfile-lock" }
 
 // Claims implements catalog.Cataloger. Pods/Manifest.lock, the copy
-// CocoaPods keeps inside the Pods directory, is not claimed: it repeats
-// Podfile.lock.
+// CocoaPods keeps inside the Pods directory, is not claimed (it repeats
+// Podfile.lock), nor are lockfiles shipped inside installed pods.
 func (Cataloger) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "Podfile.lock" && (mode.IsRegular() || mode == 0)
+	return path.Base(p) == "Podfile.lock" && (mode.IsRegular() || mode == 0) &&
+		!strings.HasPrefix(p, "Pods/") && !strings.Contains(p, "/Pods/")
 }
 
 // Catalog implements catalog.Cataloger.

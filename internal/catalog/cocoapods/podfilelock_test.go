@@ -17,6 +17,7 @@ func TestClaims(t *testing.T) {
 	c := New()
 	for p, want := range map[string]bool{
 		"Podfile.lock": true, "ios/Podfile.lock": true, "Podfile": false, "Pods/Manifest.lock": false, "podfile.lock": false,
+		"ios/Pods/SomePod/Example/Podfile.lock": false,
 	} {
 		if got := c.Claims(p, 0o644); got != want {
 			t.Errorf("Claims(%q) = %v", p, got)
