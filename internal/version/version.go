@@ -42,6 +42,11 @@ type Version struct {
 // with an optional leading "v" or "=", as node-semver accepts.
 var semverRE = regexp.MustCompile(`^[v=]?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
 
+// pep440RE is PEP 440's version grammar (the VERSION_PATTERN of
+// https://packaging.python.org/en/latest/specifications/version-specifiers/#appendix-parsing-version-strings-with-regular-expressions),
+// case-insensitive, with surrounding whitespace already refused.
+var pep440RE = regexp.MustCompile(`(?i)^v?(?:(?:[0-9]+)!)?(?:[0-9]+(?:\.[0-9]+)*)(?:[-_\.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?:[0-9]+)?)?(?:(?:-(?:[0-9]+))|(?:[-_\.]?(?:post|rev|r)[-_\.]?(?:[0-9]+)?))?(?:[-_\.]?(?:dev)[-_\.]?(?:[0-9]+)?)?(?:\+(?:[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$`)
+
 // Supported reports whether versions of the OSV ecosystem eco can be ordered.
 func Supported(eco string) bool {
 	_, err := semantic.Parse("0", base(eco))
@@ -67,13 +72,19 @@ func Canonical(eco, s string) string {
 
 // Parse parses s as a version of the OSV ecosystem eco with the
 // ecosystem's own lenient rules (those osv-scanner applies to advisory
-// data). Use Strict for versions read from a lockfile or SBOM.
+// data), refusing only the empty string, whitespace and control characters.
+// Use Strict for versions read from a lockfile or SBOM.
 func Parse(eco, s string) (Version, error) {
 	if len(s) > MaxLen {
 		return Version{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalid, len(s), MaxLen)
 	}
 	if s == "" {
 		return Version{}, fmt.Errorf("%w: empty", ErrInvalid)
+	}
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f {
+			return Version{}, fmt.Errorf("%w %q: space or control character", ErrInvalid, s)
+		}
 	}
 	b := base(eco)
 	v, err := semantic.Parse(s, b)
@@ -92,13 +103,14 @@ func Parse(eco, s string) (Version, error) {
 // lockfile entry that fails (a git URL, a path, "latest") cannot be matched
 // against version ranges.
 func Strict(eco, s string) (Version, error) {
-	if len(s) <= MaxLen && strings.ContainsAny(s, " \t\r\n") {
-		return Version{}, fmt.Errorf("%w %q", ErrInvalid, s)
-	}
 	switch base(eco) {
 	case "npm", "crates.io":
 		if len(s) <= MaxLen && !semverRE.MatchString(s) {
 			return Version{}, fmt.Errorf("%w %q: not semver", ErrInvalid, s)
+		}
+	case "PyPI":
+		if len(s) <= MaxLen && !pep440RE.MatchString(s) {
+			return Version{}, fmt.Errorf("%w %q: not a PEP 440 version", ErrInvalid, s)
 		}
 	case "Go":
 		g := s
