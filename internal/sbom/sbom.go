@@ -117,7 +117,7 @@ type Package struct {
 	// ecosystem's registry: "git", "file", "link", "path", "url".
 	SourceKind string `json:"sourceKind,omitempty"`
 	// Properties carry cataloger-specific facts as namespaced key/value pairs
-	// (e.g. "hallmark:github-actions:pinned" = "true"). They round-trip through
+	// (e.g. "hallmark:actions:pinned" = "true"). They round-trip through
 	// CycloneDX properties.
 	Properties map[string]string `json:"properties,omitempty"`
 }
