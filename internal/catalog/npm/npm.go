@@ -26,7 +26,6 @@ const (
 	propPeer      = "hallmark:npm:peer"      // "true" for a package present only as a peer dependency
 	propChecksum  = "hallmark:yarn:checksum" // Berry's checksum (a hash of its zip archive, not the tarball)
 	propPatch     = "hallmark:yarn:patch"    // Berry patch: locator
-	propLocal     = "hallmark:npm:local-version"
 )
 
 // inNodeModules reports whether p has a node_modules directory among its
