@@ -37,6 +37,16 @@ type Cataloger interface {
 	Catalog(ctx context.Context, fsys fs.FS, path string) (*Result, error)
 }
 
+// ModeClaimer is implemented by a Cataloger whose Claims needs the file's
+// permission bits (executables). The walker otherwise passes only the type
+// bits, which reading a directory gives for free; the permission bits cost a
+// stat per file. MayClaim reports, from the path alone, whether the
+// cataloger could claim the file; only then does the walker stat it and call
+// Claims with the full mode.
+type ModeClaimer interface {
+	MayClaim(path string) bool
+}
+
 // Result is what one cataloger found in one file.
 type Result struct {
 	Packages      []sbom.Package

@@ -166,11 +166,19 @@ func (w *walker) walkDir(ctx context.Context, dir string, inModCache bool) {
 			go w.walkDir(ctx, name, inModCache)
 		case t.IsRegular():
 			w.prog.Files.Add(1)
-			var mode fs.FileMode
-			if info, err := e.Info(); err == nil {
-				mode = info.Mode()
-			}
+			mode, full := t, false
 			for _, c := range w.opts.Catalogers {
+				if mc, ok := c.(ModeClaimer); ok {
+					if !mc.MayClaim(name) {
+						continue
+					}
+					if !full {
+						if info, err := e.Info(); err == nil {
+							mode = info.Mode()
+						}
+						full = true
+					}
+				}
 				if c.Claims(name, mode) {
 					w.prog.Claimed.Add(1)
 					w.jobs <- job{name, c}

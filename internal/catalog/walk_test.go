@@ -202,3 +202,30 @@ func TestWalkSkipsExtractedModulesInGoModCache(t *testing.T) {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
 }
+
+// execCataloger claims executables, like the Go binary cataloger.
+type execCataloger struct{ lineCataloger }
+
+func (execCataloger) Name() string                        { return "test-exec" }
+func (execCataloger) MayClaim(p string) bool              { return !strings.HasSuffix(p, ".txt") }
+func (execCataloger) Claims(_ string, m fs.FileMode) bool { return m.IsRegular() && m&0o111 != 0 }
+
+func TestWalkPassesPermissionsToModeClaimers(t *testing.T) {
+	fsys := fstest.MapFS{
+		"tool":     {Data: []byte("t 1\n"), Mode: 0o755},
+		"data":     {Data: []byte("d 1\n"), Mode: 0o644},
+		"x.txt":    {Data: []byte("x 1\n"), Mode: 0o755}, // ruled out by name
+		"deps.txt": {Data: []byte("a 1\n")},
+	}
+	doc, problems := Walk(context.Background(), fsys, Options{Catalogers: []Cataloger{lineCataloger{}, execCataloger{}}})
+	if len(problems) != 0 {
+		t.Fatal(problems)
+	}
+	var names []string
+	for _, p := range doc.Packages {
+		names = append(names, p.Name)
+	}
+	if diff := cmp.Diff([]string{"a", "t"}, names); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+}

@@ -55,6 +55,31 @@ type Binary struct{}
 // Name implements catalog.Cataloger.
 func (Binary) Name() string { return "go-binary" }
 
+// notBinary lists extensions of files that are executable by mode at times
+// (scripts, sources, data checked in with +x) but never a compiled Go
+// program. Ruling them out by name spares the walker a stat per file: in a
+// node_modules tree almost every file has one of these extensions.
+var notBinary = map[string]bool{
+	".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".mts": true, ".cts": true, ".tsx": true, ".jsx": true,
+	".json": true, ".map": true, ".md": true, ".markdown": true, ".txt": true, ".yml": true, ".yaml": true,
+	".toml": true, ".xml": true, ".html": true, ".htm": true, ".css": true, ".scss": true, ".less": true,
+	".py": true, ".pyi": true, ".pyc": true, ".rb": true, ".go": true, ".c": true, ".h": true, ".cc": true,
+	".rs": true, ".java": true, ".class": true, ".php": true, ".lock": true, ".sum": true, ".mod": true,
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".svg": true, ".ico": true, ".webp": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".eot": true, ".flow": true, ".coffee": true, ".vue": true,
+	".svelte": true, ".gz": true, ".tgz": true, ".zip": true, ".jar": true, ".patch": true,
+	".snap": true, ".csv": true, ".cfg": true, ".ini": true, ".sh": true, ".bash": true, ".ps1": true, ".bat": true,
+	".cmd": true, ".pl": true, ".lua": true, ".d": true, ".ziphash": true, ".info": true,
+}
+
+// MayClaim implements catalog.ModeClaimer: only files whose extension does
+// not rule them out are stat'ed for their executable bit.
+func (Binary) MayClaim(p string) bool {
+	base := path.Base(p)
+	i := strings.LastIndexByte(base, '.')
+	return i <= 0 || !notBinary[strings.ToLower(base[i:])]
+}
+
 // Claims implements catalog.Cataloger.
 func (Binary) Claims(p string, mode fs.FileMode) bool {
 	if !mode.IsRegular() {

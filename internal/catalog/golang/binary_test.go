@@ -267,3 +267,21 @@ func BenchmarkBinary(b *testing.B) {
 		}
 	}
 }
+
+func TestBinaryMayClaim(t *testing.T) {
+	for p, want := range map[string]bool{
+		"bin/hallmark":                      true,
+		"dist/app.exe":                      true,
+		"node_modules/esbuild/bin/esbuild":  true,
+		"tool-v1.2.3":                       true, // a dot that is no known extension
+		"node_modules/x/index.js":           false,
+		"node_modules/x/package.json":       false,
+		"scripts/release.sh":                false,
+		"node_modules/.bin/../x/README.md":  false,
+		"vendor/github.com/a/b/LICENSE.txt": false,
+	} {
+		if got := (Binary{}).MayClaim(p); got != want {
+			t.Errorf("MayClaim(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
