@@ -48,3 +48,13 @@ const (
 	// VEXBytes is the largest VEX document read.
 	VEXBytes = 64 << 20
 )
+
+// Bounds on policy files (hallmark policy, scan --policy).
+const (
+	// PolicyBytes is the largest policy file read.
+	PolicyBytes = 4 << 20
+	// PolicyRules is the most rules and the most exceptions a policy holds.
+	PolicyRules = 10_000
+	// CELExpressionBytes is the longest CEL condition compiled.
+	CELExpressionBytes = 16 << 10
+)
