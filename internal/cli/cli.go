@@ -74,5 +74,6 @@ func newRoot(e *env) *cobra.Command {
 	root.PersistentFlags().BoolP("quiet", "q", false, "no progress output on stderr")
 	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
 	root.AddCommand(newScanCmd(e), newDBCmd(e))
+	root.AddCommand(newPolicyCmd(e))
 	return root
 }
