@@ -218,8 +218,20 @@ func (b Build) Provenance() ([]byte, error) {
 		return nil, fmt.Errorf("provenance needs a builder id: run in GitHub Actions or GitLab CI, or give --builder-id")
 	}
 	ext := b.External
-	if ext == nil {
+	if len(ext) == 0 {
+		// Outside a known CI system the source is the build's external
+		// input; SLSA requires externalParameters to be complete.
 		ext = map[string]any{}
+		if b.SourceURI != "" {
+			src := map[string]any{"uri": gitURI(b.SourceURI, b.SourceRef)}
+			if b.SourceCommit != "" {
+				src["digest"] = map[string]any{"gitCommit": strings.ToLower(b.SourceCommit)}
+			}
+			ext["source"] = src
+		}
+	}
+	if len(ext) == 0 {
+		return nil, fmt.Errorf("provenance needs external parameters: give --source-uri or --external KEY=VALUE")
 	}
 	extpb, err := structpb.NewStruct(ext)
 	if err != nil {

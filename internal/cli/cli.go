@@ -75,5 +75,6 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
 	root.AddCommand(newScanCmd(e), newDBCmd(e))
 	root.AddCommand(newPolicyCmd(e))
+	root.AddCommand(newKeysCmd(e), newSignCmd(e), newAttestCmd(e), newVerifyCmd(e), newHashCmd(e))
 	return root
 }
