@@ -65,12 +65,12 @@ func exprPos(n *yaml.Node, line, col int) (int, int) {
 		return n.Line + line, 0
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
 		if line == 1 {
-			return n.Line, n.Column + col + 1
+			return n.Line, n.Column + col
 		}
 		return n.Line + line - 1, 0
 	}
 	if line == 1 {
-		return n.Line, n.Column + col
+		return n.Line, n.Column + col - 1
 	}
 	return n.Line + line - 1, 0
 }

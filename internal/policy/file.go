@@ -39,8 +39,8 @@ func (e *Error) Error() string {
 		}
 	}
 	b.WriteString(": ")
-	if e.Rule != "" {
-		fmt.Fprintf(&b, "rule %q: ", e.Rule)
+	if prefix := fmt.Sprintf("rule %q: ", e.Rule); e.Rule != "" && !strings.HasPrefix(e.Msg, prefix) {
+		b.WriteString(prefix)
 	}
 	b.WriteString(e.Msg)
 	return b.String()
