@@ -23,7 +23,7 @@ func TestLicenseExpressions(t *testing.T) {
 		{"MIT AND GPL-3.0-only", nil, deny, LicenseDenied, []string{"license GPL-3.0-only is denied"}},
 		{"MIT AND GPL-3.0-only", nil, nil, LicenseAllowed, nil},
 		{"GPL-3.0-or-later", nil, deny, LicenseDenied, []string{"license GPL-3.0-or-later is denied"}},
-		{"GPL-2.0-or-later", nil, deny, LicenseAllowed, nil},           // GPL-2.0 may be chosen
+		{"GPL-2.0-or-later", nil, deny, LicenseAllowed, nil},             // GPL-2.0 may be chosen
 		{"GPL-2.0+", []string{"GPL-3.0-only"}, nil, LicenseAllowed, nil}, // 3.0 is a later version
 		{"GPL-2.0-only", []string{"GPL-3.0-or-later"}, nil, LicenseDenied, []string{"license GPL-2.0-only not in allow list"}},
 		{"LGPL-2.1+", allowMIT, nil, LicenseAllowed, nil},
@@ -81,7 +81,7 @@ func TestLicenseCheckPackage(t *testing.T) {
 	}{
 		{nil, LicenseMissing},
 		{[]string{""}, LicenseMissing},
-		{[]string{"MIT", "ISC"}, LicenseAllowed},        // both apply
+		{[]string{"MIT", "ISC"}, LicenseAllowed},         // both apply
 		{[]string{"MIT", "GPL-3.0-only"}, LicenseDenied}, // both apply: AND
 		{[]string{"MIT", "Nonsense text"}, LicenseUnknown},
 	}
