@@ -2,6 +2,7 @@ package attest
 
 import (
 	"cmp"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -176,7 +177,8 @@ func SBOMDependencies(doc *sbom.Document) []*intoto.ResourceDescriptor {
 			}
 		}
 		for _, h := range p.Hashes {
-			if alg := inTotoAlgorithm(h.Algorithm); alg != "" {
+			// Digests the SBOM got wrong are dropped, not signed.
+			if alg := inTotoAlgorithm(h.Algorithm); alg != "" && validHex(h.Value, hexLen[alg]) {
 				if rd.Digest == nil {
 					rd.Digest = map[string]string{}
 				}
@@ -191,6 +193,16 @@ func SBOMDependencies(doc *sbom.Document) []*intoto.ResourceDescriptor {
 	return slices.CompactFunc(out, func(a, b *intoto.ResourceDescriptor) bool {
 		return a.Uri == b.Uri && a.Name == b.Name && maps.Equal(a.Digest, b.Digest)
 	})
+}
+
+var hexLen = map[string]int{"sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128, "md5": 32}
+
+func validHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
 }
 
 // inTotoAlgorithm maps the SBOM model's algorithm names to in-toto digest
