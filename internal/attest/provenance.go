@@ -1,7 +1,9 @@
 package attest
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"maps"
@@ -283,7 +285,17 @@ func (b Build) Provenance() ([]byte, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid provenance: %w", err)
 	}
-	return protojson.Marshal(p)
+	out, err := protojson.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	// protojson's output is deliberately unstable in whitespace; compact
+	// it so that the same build gives the same bytes.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // gitURI writes a source repository as SLSA's resolvedDependencies do:
