@@ -3,8 +3,8 @@ package attest
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
