@@ -2,9 +2,11 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/version"
 )
 
 // hygieneRule is kind "hygiene":
@@ -101,6 +103,13 @@ func (r *hygieneRule) evaluate(c *evalContext, rule *Rule, pkgs []int, emit func
 		if len(versions) <= r.MaxVersions {
 			continue
 		}
+		slices.SortStableFunc(versions, func(a, b string) int {
+			c, err := version.Compare(string(k.eco), a, b)
+			if err != nil {
+				return strings.Compare(a, b)
+			}
+			return c
+		})
 		first := &c.doc.Packages[groups[k][0]]
 		v := c.violation(rule, first, fmt.Sprintf("%d versions of %s (at most %d allowed): %s", len(versions), k.name, r.MaxVersions, strings.Join(versions, ", ")),
 			fmt.Sprintf("deduplicate (npm dedupe, yarn dedupe, pnpm dedupe) or move the dependents of %s to one version", k.name))
