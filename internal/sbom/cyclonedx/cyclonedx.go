@@ -27,7 +27,6 @@
 package cyclonedx
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -65,23 +64,28 @@ func Encode(w io.Writer, doc *sbom.Document, opts Options) error {
 		return err
 	}
 	bom := build(interop.Prepare(doc), sv)
-	var buf bytes.Buffer
-	if err := encodeBOM(&buf, bom, sv); err != nil {
+	b, err := interop.EncodeStamped(
+		func(uuid string) { bom.SerialNumber = "urn:uuid:" + uuid },
+		func(w io.Writer) error { return encodeBOM(w, bom, sv) })
+	if err != nil {
 		return err
 	}
-	bom.SerialNumber = "urn:uuid:" + interop.UUID(buf.Bytes())
-	buf.Reset()
-	if err := encodeBOM(&buf, bom, sv); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
 }
 
 func encodeBOM(w io.Writer, bom *cdx.BOM, sv cdx.SpecVersion) error {
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true).SetEscapeHTML(false)
-	if err := enc.EncodeVersion(bom, sv); err != nil {
+	var err error
+	if sv == cdx.SpecVersion1_7 {
+		// build writes a 1.7 document already; EncodeVersion would deep-copy
+		// it (through gob) only to convert it to the version it has.
+		err = enc.Encode(bom)
+	} else {
+		err = enc.EncodeVersion(bom, sv)
+	}
+	if err != nil {
 		return fmt.Errorf("cyclonedx: encode: %w", err)
 	}
 	return nil

@@ -5,8 +5,10 @@
 package interop
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -197,4 +199,40 @@ func ValidURL(s string) bool {
 		}
 	}
 	return true
+}
+
+// placeholderUUID stands in for a document's content-derived UUID while the
+// document is encoded. It has the length of a real UUID.
+const placeholderUUID = "00000000-0000-8000-8000-000000000000"
+
+// EncodeStamped encodes a document whose identifier (a CycloneDX serial
+// number, an SPDX document namespace) is the UUID of its own content. set
+// stores an identifier in the document; encode writes the document. The
+// document is encoded once, with a placeholder identifier whose bytes are
+// then replaced by the UUID of the encoding. Only when the placeholder also
+// occurs elsewhere in the content is it encoded again, the identifier then
+// derived from the encoding without it.
+func EncodeStamped(set func(uuid string), encode func(w io.Writer) error) ([]byte, error) {
+	var buf bytes.Buffer
+	set(placeholderUUID)
+	if err := encode(&buf); err != nil {
+		return nil, err
+	}
+	b := buf.Bytes()
+	ph := []byte(placeholderUUID)
+	if i := bytes.Index(b, ph); i >= 0 && !bytes.Contains(b[i+len(ph):], ph) {
+		copy(b[i:], UUID(b))
+		return b, nil
+	}
+	set("")
+	buf.Reset()
+	if err := encode(&buf); err != nil {
+		return nil, err
+	}
+	set(UUID(buf.Bytes()))
+	buf.Reset()
+	if err := encode(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

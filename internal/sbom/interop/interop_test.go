@@ -1,6 +1,9 @@
 package interop
 
 import (
+	"fmt"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/hallmark-dev/hallmark/internal/sbom"
@@ -32,5 +35,34 @@ func TestValidURL(t *testing.T) {
 		if got := ValidURL(s); got != want {
 			t.Errorf("ValidURL(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+func TestEncodeStamped(t *testing.T) {
+	var id string
+	encode := func(name string) func(w io.Writer) error {
+		return func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, `{"id":%q,"name":%q}`, id, name)
+			return err
+		}
+	}
+	set := func(uuid string) { id = uuid }
+	a, err := EncodeStamped(set, encode("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := EncodeStamped(set, encode("a"))
+	b, _ := EncodeStamped(set, encode("b"))
+	if string(a) != string(a2) {
+		t.Errorf("not deterministic: %s vs %s", a, a2)
+	}
+	if string(a) == string(b) || strings.Contains(string(a), placeholderUUID) {
+		t.Errorf("identifier not derived from content: %s, %s", a, b)
+	}
+	// Content that itself holds the placeholder: it is left alone and the
+	// identifier still derived from the content.
+	c, _ := EncodeStamped(set, encode(placeholderUUID))
+	if !strings.Contains(string(c), `"name":"`+placeholderUUID+`"`) || strings.Count(string(c), placeholderUUID) != 1 {
+		t.Errorf("placeholder in content mishandled: %s", c)
 	}
 }

@@ -30,7 +30,6 @@
 package spdx
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -64,16 +63,14 @@ const (
 // Encode writes doc as SPDX 2.3 JSON. doc is not modified.
 func Encode(w io.Writer, doc *sbom.Document) error {
 	d := build(interop.Prepare(doc))
-	var buf bytes.Buffer
-	if err := write(&buf, d); err != nil {
+	prefix := NamespacePrefix + sanitize(d.DocumentName, 64) + "-"
+	b, err := interop.EncodeStamped(
+		func(uuid string) { d.DocumentNamespace = prefix + uuid },
+		func(w io.Writer) error { return write(w, d) })
+	if err != nil {
 		return err
 	}
-	d.DocumentNamespace = NamespacePrefix + sanitize(d.DocumentName, 64) + "-" + interop.UUID(buf.Bytes())
-	buf.Reset()
-	if err := write(&buf, d); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
 }
 
