@@ -24,8 +24,10 @@ func PackageTable(w io.Writer, doc *sbom.Document) error {
 			scope += ",direct"
 		}
 		var from []string
-		for _, l := range p.Locations {
-			from = append(from, l.Path)
+		for _, l := range p.Locations { // sorted by path: one entry per file
+			if len(from) == 0 || from[len(from)-1] != l.Path {
+				from = append(from, l.Path)
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Ecosystem, scope, strings.Join(from, ", "))
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
@@ -67,21 +68,37 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 		doc.Created = created
 		return &Result{Kind: KindDirectory, Document: doc, Problems: problems}, nil
 	}
-	dir, name := filepath.Split(abs)
-	for _, c := range opts.Catalog.Catalogers {
-		if c.Claims(name, st.Mode()) {
-			doc, problems, err := catalog.File(ctx, os.DirFS(dir), name, opts.Catalog)
+	// Catalogers claim some files by their directory too
+	// (requirements/dev.txt, .github/workflows/ci.yml), so a single file is
+	// offered as base name first, then with its parent directories.
+	for root, name := filepath.Split(abs); ; {
+		root = filepath.Clean(root)
+		for _, c := range opts.Catalog.Catalogers {
+			if !c.Claims(name, st.Mode()) {
+				continue
+			}
+			doc, problems, err := catalog.File(ctx, os.DirFS(root), name, opts.Catalog)
 			if err != nil {
 				return nil, err
 			}
-			doc.Name = name
+			doc.Name = filepath.Base(abs)
 			doc.Source = path
 			doc.Created = created
 			return &Result{Kind: KindFile, Document: doc, Problems: problems}, nil
 		}
+		parent := filepath.Dir(root)
+		if parent == root || strings.Count(name, "/") >= maxClaimDepth {
+			break
+		}
+		name = filepath.Base(root) + "/" + name
+		root = parent
 	}
 	return loadSBOM(path)
 }
+
+// maxClaimDepth is how many parent directories of a single file are tried
+// when no cataloger claims it by its base name.
+const maxClaimDepth = 2
 
 // loadSBOM reads a CycloneDX or SPDX JSON document, telling them apart by
 // their marker fields.
