@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/digest"
 	"github.com/hallmark-dev/hallmark/internal/limits"
 )
+
+var errNoFiles = errors.New("no files given")
 
 func newHashCmd(e *env) *cobra.Command {
 	var algs []string

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -206,5 +205,3 @@ func writeVerifyText(w io.Writer, r verifyReport) error {
 	_, err := io.WriteString(w, sb.String())
 	return err
 }
-
-var errNoFiles = errors.New("no files given")
