@@ -21,11 +21,13 @@ for eco in $(ls "$corpus" | grep -v SOURCES.md); do
 		f=$(ls -d "$corpus/$eco"/*/ | head -1)
 		bytes=$(du -sb "$f" | cut -f1)
 	else
-		f=$(find "$corpus/$eco" -type f -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
+		# go.sum is read beside go.mod, not on its own.
+		f=$(find "$corpus/$eco" -type f ! -name go.sum -printf '%s %p\n' | sort -n | tail -1 | cut -d' ' -f2-)
 		bytes=$(stat -c %s "$f")
 	fi
 	pkgs=$("$bin" sbom "$f" -o json -q 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))' || echo "?")
-	rss=$( { /usr/bin/time -f '%M' "$bin" sbom "$f" -o cyclonedx-json -q >/dev/null 2>/dev/null; } 2>&1 | tail -1 || true)
+	/usr/bin/time -o "$out/rss" -f '%M' "$bin" sbom "$f" -o cyclonedx-json -q >/dev/null 2>&1 || true
+	rss=$(tail -1 "$out/rss")
 	if command -v hyperfine >/dev/null; then
 		hyperfine -N --warmup 3 --min-runs 20 --export-json "$out/h.json" "$bin sbom $f -o cyclonedx-json -q" >/dev/null 2>&1 || true
 		read -r mean cpu < <(python3 -c 'import json; r=json.load(open("'"$out/h.json"'"))["results"][0]; print(round(r["mean"]*1000,1), round((r["user"]+r["system"])*1000,1))')

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/source"
 	"github.com/hallmark-dev/hallmark/internal/vex"
@@ -31,6 +32,7 @@ type scanFlags struct {
 	failOn     string
 	cdxVersion string
 	strict     bool
+	policy     string
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -69,6 +71,7 @@ Exit status:
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "none", "exit 1 when a finding is at or above: none, low, medium, high, critical")
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version for -o cyclonedx-json: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
+	cmd.Flags().StringVar(&f.policy, "policy", "", "also evaluate this policy file (see hallmark policy) and exit 1 on a violation")
 	return cmd
 }
 
@@ -96,6 +99,13 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 			return withCode(ExitError, err)
 		}
 		stmts = append(stmts, s...)
+	}
+	var pol *policy.Policy
+	if f.policy != "" {
+		var err error
+		if pol, err = policy.Load(f.policy); err != nil {
+			return withCode(ExitError, err)
+		}
 	}
 	dir, err := dbDir(e, f.db)
 	if err != nil {
@@ -161,6 +171,21 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	if err != nil {
 		return withCode(ExitError, err)
 	}
+	var rep *policy.Report
+	if pol != nil {
+		if rep, err = policy.Evaluate(pol, doc, result, time.Now().UTC()); err != nil {
+			return withCode(ExitError, err)
+		}
+		// With table output the policy verdict follows the findings on
+		// stdout; with machine output stdout holds only that document.
+		w := e.stdout
+		if f.format != "table" || f.outFile != "" {
+			w = e.stderr
+		}
+		if err := report.PolicyTable(w, rep); err != nil {
+			return withCode(ExitError, err)
+		}
+	}
 	if f.format != "table" {
 		// Machine output on stdout; the verdict for people on stderr.
 		s := report.Summarize(result)
@@ -170,6 +195,8 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	switch {
 	case gate && result.Fails(threshold):
 		return withCode(ExitFindings, fmt.Errorf("findings at or above %s", f.failOn))
+	case rep != nil && rep.Failed():
+		return withCode(ExitFindings, fmt.Errorf("policy %s violated", f.policy))
 	case len(result.Unchecked) > 0 || incomplete:
 		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d package(s) not checked, %d file(s) not read", len(result.Unchecked), len(res.Problems)))
 	}
