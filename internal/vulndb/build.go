@@ -52,7 +52,7 @@ func (s *section) skip(reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.meta.Skipped++
-	if len(s.skipped) < 5 {
+	if len(s.skipped) < maxSkippedExamples {
 		s.skipped = append(s.skipped, reason)
 	}
 }

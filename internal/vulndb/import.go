@@ -81,8 +81,16 @@ type EcosystemResult struct {
 type Result struct {
 	Ecosystems []EcosystemResult
 	// Warnings are problems that did not stop the update (an unreadable
-	// previous index that was rebuilt).
+	// previous index that was rebuilt, records of a single zip that were
+	// skipped).
 	Warnings []string
+	// Skipped counts records of a single zip (Options.Source a zip file)
+	// that could not be attributed to any ecosystem: not valid OSV, or
+	// naming no package ecosystem. Records of an export folder are counted
+	// in their ecosystem's EcosystemMeta.Skipped instead.
+	Skipped int
+	// SkippedExamples names the first few of them with the reason.
+	SkippedExamples []string
 }
 
 // Failed reports whether any ecosystem failed.
@@ -100,7 +108,30 @@ type updater struct {
 	now  time.Time
 	old  *DB
 	pmu  sync.Mutex
+
+	// loose counts records of a single zip that belong to no ecosystem.
+	loose skipLog
 }
+
+// skipLog counts skipped records and keeps the first few reasons. It is
+// safe for concurrent use.
+type skipLog struct {
+	mu       sync.Mutex
+	n        int
+	examples []string
+}
+
+func (l *skipLog) add(reason string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n++
+	if len(l.examples) < maxSkippedExamples {
+		l.examples = append(l.examples, reason)
+	}
+}
+
+// maxSkippedExamples is how many skip reasons are kept per section or zip.
+const maxSkippedExamples = 5
 
 // Update imports the source into the index in opts.Dir and swaps the new
 // index in atomically. Ecosystems that fail keep their previous data and
@@ -183,6 +214,11 @@ func Update(ctx context.Context, opts Options) (*Result, error) {
 			done[r.Name] = true
 		}
 		res.Ecosystems = rs
+		res.Skipped, res.SkippedExamples = u.loose.n, u.loose.examples
+		if u.loose.n > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: skipped %d record(s) that name no ecosystem or are not valid OSV (first: %s)",
+				opts.Source, u.loose.n, strings.Join(u.loose.examples, "; ")))
+		}
 	}
 	if u.old != nil {
 		for _, m := range u.old.meta.Ecosystems {
@@ -419,6 +455,10 @@ func (u *updater) file(ctx context.Context, w *writer) ([]EcosystemResult, error
 		out = append(out, EcosystemResult{Name: n, Status: Updated, Meta: m})
 	}
 	if len(out) == 0 {
+		if u.loose.n > 0 {
+			return nil, fmt.Errorf("%s: no advisories for the requested ecosystems (%d record(s) skipped, first: %s)",
+				source, u.loose.n, strings.Join(u.loose.examples, "; "))
+		}
 		return nil, fmt.Errorf("%s: no advisories for the requested ecosystems", source)
 	}
 	return out, nil
@@ -517,19 +557,20 @@ func (u *updater) importZip(ctx context.Context, f io.ReaderAt, size int64, eco 
 	return secs, nil
 }
 
-// record imports one zip member. Invalid records are counted in every
-// section they could belong to (the folder's, or "unknown" for a bare zip);
-// only I/O errors on the index are returned.
+// record imports one zip member. An invalid record is counted in the
+// folder's section (eco set) or, for a single zip, in u.loose: its
+// ecosystem is unknown, so it must not invent a section. Only I/O errors on
+// the index are returned.
 func (u *updater) record(zf *zip.File, eco string, c *compressor, get func(string) (*section, map[string]bool, error), mu *sync.Mutex) error {
 	if zf.FileInfo().IsDir() || !strings.HasSuffix(zf.Name, ".json") {
 		return nil
 	}
 	skip := func(reason string) error {
-		name := eco
-		if name == "" {
-			name = "unknown"
+		if eco == "" {
+			u.loose.add(zf.Name + ": " + reason)
+			return nil
 		}
-		s, _, err := get(name)
+		s, _, err := get(eco)
 		if err != nil {
 			return err
 		}
@@ -560,6 +601,9 @@ func (u *updater) record(zf *zip.File, eco string, c *compressor, get func(strin
 			if b := osv.BaseEcosystem(a.Package.Ecosystem); b != "" && !slices.Contains(targets, b) {
 				targets = append(targets, b)
 			}
+		}
+		if len(targets) == 0 {
+			return skip(e.ID + " names no package ecosystem")
 		}
 	}
 	z := c.compress(b)

@@ -156,6 +156,59 @@ func TestImportSingleZip(t *testing.T) {
 	}
 }
 
+// TestImportSingleZipInvalidRecords: invalid records of a single zip have no
+// ecosystem; they are counted on the result and must not invent an
+// ecosystem (they once became a section called "unknown").
+func TestImportSingleZipInvalidRecords(t *testing.T) {
+	z := filepath.Join(t.TempDir(), "records.zip")
+	os.WriteFile(z, zipOf(t, map[string]string{
+		"a.json":      record("GHSA-0001-0001-0001", "npm", "left-pad", "1.3.0"),
+		"bad.json":    `{"id": "GHSA-x", "affected": [`,
+		"noid.json":   `{"modified":"2024-01-01T00:00:00Z"}`,
+		"noeco.json":  `{"schema_version":"1.6.0","id":"GHSA-9999-9999-9999","modified":"2024-01-01T00:00:00Z","affected":[]}`,
+		"README.md":   "not a record",
+		"nested/.git": "",
+	}), 0o644)
+	dbDir := t.TempDir()
+	res, err := Update(context.Background(), Options{Dir: dbDir, Source: z})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range res.Ecosystems {
+		got = append(got, fmt.Sprintf("%s advisories=%d skipped=%d", e.Name, e.Meta.Advisories, e.Meta.Skipped))
+	}
+	if diff := cmp.Diff([]string{"npm advisories=1 skipped=0"}, got); diff != "" {
+		t.Errorf("ecosystems (-want +got):\n%s", diff)
+	}
+	if res.Skipped != 3 || len(res.SkippedExamples) != 3 {
+		t.Errorf("Skipped = %d %q, want 3 with 3 examples", res.Skipped, res.SkippedExamples)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "skipped 3 record(s)") || !strings.Contains(res.Warnings[0], "records.zip") {
+		t.Errorf("Warnings = %q, want one naming the zip and the count", res.Warnings)
+	}
+	db, err := Open(dbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var names []string
+	for _, m := range db.Meta().Ecosystems {
+		names = append(names, m.Name)
+	}
+	if diff := cmp.Diff([]string{"npm"}, names); diff != "" {
+		t.Errorf("index ecosystems (-want +got):\n%s", diff)
+	}
+
+	// Nothing but invalid records: an error that says why, not an empty index.
+	z2 := filepath.Join(t.TempDir(), "junk.zip")
+	os.WriteFile(z2, zipOf(t, map[string]string{"bad.json": `{"id": 1}`}), 0o644)
+	_, err = Update(context.Background(), Options{Dir: t.TempDir(), Source: z2})
+	if err == nil || !strings.Contains(err.Error(), "1 record(s) skipped") || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("err = %v, want one naming the skipped record", err)
+	}
+}
+
 func TestCorruptZipKeepsPreviousData(t *testing.T) {
 	src := exportDir(t, map[string]map[string]string{
 		"npm": {"a.json": record("GHSA-0001-0001-0001", "npm", "left-pad", "1.3.0")},
