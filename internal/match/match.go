@@ -113,6 +113,11 @@ type Result struct {
 	Upgrades map[string]string `json:"upgrades"`
 	// Checked counts packages that were checked.
 	Checked int `json:"checked"`
+	// Local lists packages that are part of the project itself: a workspace
+	// member or local path without a version of its own. They are not
+	// third-party components, no advisory database can name them, and they
+	// are neither checked nor counted as unchecked.
+	Local []string `json:"local"`
 	// Ecosystems lists the ecosystems the document's packages belong to
 	// with their data's metadata (empty Source when not imported).
 	Ecosystems []vulndb.EcosystemMeta `json:"-"`
@@ -154,6 +159,10 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			continue
 		}
 		if p.Version == "" {
+			if p.SourceKind == "path" || p.SourceKind == "link" {
+				res.Local = append(res.Local, p.ID)
+				continue
+			}
 			unchecked("no version")
 			continue
 		}

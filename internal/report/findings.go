@@ -63,6 +63,7 @@ type Summary struct {
 	Packages   int            `json:"packages"`
 	Checked    int            `json:"checked"`
 	Unchecked  int            `json:"unchecked"`
+	Local      int            `json:"local"`
 	Findings   int            `json:"findings"`
 	Suppressed int            `json:"suppressed"`
 	Malicious  int            `json:"malicious"`
@@ -118,7 +119,7 @@ func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 
 // Summarize counts a result.
 func Summarize(res *match.Result) Summary {
-	s := Summary{Packages: len(res.Document.Packages), Checked: res.Checked, BySeverity: map[string]int{}}
+	s := Summary{Packages: len(res.Document.Packages), Checked: res.Checked, Local: len(res.Local), BySeverity: map[string]int{}}
 	un := map[string]bool{}
 	for _, u := range res.Unchecked {
 		un[u.PackageID] = true

@@ -120,8 +120,12 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 	if len(parts) > 0 {
 		detail = " (" + strings.Join(parts, ", ") + ")"
 	}
-	_, err := fmt.Fprintf(w, "%d packages: %d checked, %d not checked; %d findings%s, %d malicious, %d suppressed by VEX\n",
-		s.Packages, s.Checked, s.Unchecked, s.Findings, detail, s.Malicious, s.Suppressed)
+	local := ""
+	if s.Local > 0 {
+		local = fmt.Sprintf(", %d local to the project", s.Local)
+	}
+	_, err := fmt.Fprintf(w, "%d packages: %d checked, %d not checked%s; %d findings%s, %d malicious, %d suppressed by VEX\n",
+		s.Packages, s.Checked, s.Unchecked, local, s.Findings, detail, s.Malicious, s.Suppressed)
 	return err
 }
 
