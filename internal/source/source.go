@@ -63,6 +63,10 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 	}
 	if st.IsDir() {
 		doc, problems := catalog.Walk(ctx, os.DirFS(abs), opts.Catalog)
+		for i := range problems {
+			// Name files as the user can find them: under the path given.
+			problems[i].Path = filepath.Join(path, filepath.FromSlash(problems[i].Path))
+		}
 		doc.Name = filepath.Base(abs)
 		doc.Source = path
 		doc.Created = created
@@ -80,6 +84,9 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 			doc, problems, err := catalog.File(ctx, os.DirFS(root), name, opts.Catalog)
 			if err != nil {
 				return nil, err
+			}
+			for i := range problems {
+				problems[i].Path = path // the one file, as the user named it
 			}
 			doc.Name = filepath.Base(abs)
 			doc.Source = path
