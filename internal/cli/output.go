@@ -79,7 +79,7 @@ func startProgress(cmd *cobra.Command, e *env, p *catalog.Progress) (stop func()
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	draw := func() {
-		fmt.Fprintf(e.stderr, "\r\033[Kcataloging: %d files, %d lockfiles/manifests (%d read), %d packages",
+		fmt.Fprintf(e.stderr, "\r\033[Kcataloging: %d files, %d lockfiles/manifests (%d read), %d package entries",
 			p.Files.Load(), p.Claimed.Load(), p.Parsed.Load(), p.Packages.Load())
 	}
 	go func() {
