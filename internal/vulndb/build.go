@@ -30,12 +30,26 @@ type section struct {
 	skipped []string
 }
 
+// testHookWrite, set only by tests, wraps the writer of every temporary
+// file the build writes (kind is "section" or "index"), to inject write
+// errors (a full disk) or to stop the process at an exact byte.
+var testHookWrite func(kind string, w io.Writer) io.Writer
+
+// fileWriter returns the buffered writer for a temporary file of the build.
+func fileWriter(kind string, f *os.File) *bufio.Writer {
+	var w io.Writer = f
+	if testHookWrite != nil {
+		w = testHookWrite(kind, f)
+	}
+	return bufio.NewWriterSize(w, 1<<20)
+}
+
 func newSection(dir, eco string) (*section, error) {
 	f, err := os.CreateTemp(dir, ".section-*.tmp")
 	if err != nil {
 		return nil, err
 	}
-	return &section{eco: eco, f: f, w: bufio.NewWriterSize(f, 1<<20), recs: map[string][]Record{}, meta: EcosystemMeta{Name: eco}}, nil
+	return &section{eco: eco, f: f, w: fileWriter("section", f), recs: map[string][]Record{}, meta: EcosystemMeta{Name: eco}}, nil
 }
 
 // discard removes the temporary file.
@@ -234,7 +248,7 @@ func newWriter(dir string) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{dir: dir, f: f, w: bufio.NewWriterSize(f, 1<<20), meta: Meta{Format: Format}}
+	w := &writer{dir: dir, f: f, w: fileWriter("index", f), meta: Meta{Format: Format}}
 	if _, err := w.w.Write(magic[:]); err != nil {
 		w.abort()
 		return nil, err

@@ -137,6 +137,10 @@ const maxSkippedExamples = 5
 // index in atomically. Ecosystems that fail keep their previous data and
 // are reported in the result; Update returns an error only when nothing
 // could be written.
+//
+// Update holds the directory's writer lock (LockName) for its whole run: a
+// second Update on the same directory fails at once with an error wrapping
+// ErrLocked. Readers are never blocked.
 func Update(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("no database directory")
@@ -160,6 +164,11 @@ func Update(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("database directory: %w", err)
 	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
 	cleanStale(opts.Dir)
 	u := &updater{opts: opts, now: now().UTC()}
 	res := &Result{}
@@ -246,15 +255,15 @@ func isDir(s string) bool {
 	return err == nil && st.IsDir()
 }
 
-// cleanStale removes temporary files an interrupted update left behind.
+// cleanStale removes the temporary files an interrupted update (killed,
+// crashed, out of disk) left behind. The caller holds the directory lock,
+// so no other writer is using them.
 func cleanStale(dir string) {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		n := e.Name()
 		if strings.HasPrefix(n, ".index-") || strings.HasPrefix(n, ".section-") || strings.HasPrefix(n, ".download-") {
-			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
-				os.Remove(filepath.Join(dir, n))
-			}
+			os.Remove(filepath.Join(dir, n))
 		}
 	}
 }
