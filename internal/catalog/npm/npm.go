@@ -28,6 +28,11 @@ const (
 	propPatch     = "hallmark:yarn:patch"    // Berry patch: locator
 )
 
+// PropBundled is "true" for a bundled dependency (package-lock "inBundle",
+// lockfileVersion 1 "bundled"): it ships inside its parent's tarball, so the
+// parent's integrity hash covers it and it has no hash of its own.
+const PropBundled = "hallmark:npm:bundled"
+
 // inNodeModules reports whether p has a node_modules directory among its
 // parents: lockfiles there belong to installed packages, not to the project.
 func inNodeModules(p string) bool {

@@ -56,6 +56,7 @@ type lockEntry struct {
 	Optional             bool              `json:"optional"`
 	DevOptional          bool              `json:"devOptional"`
 	Peer                 bool              `json:"peer"`
+	InBundle             bool              `json:"inBundle"`
 	License              license           `json:"license"`
 	Dependencies         map[string]string `json:"dependencies"`
 	OptionalDependencies map[string]string `json:"optionalDependencies"`
@@ -70,6 +71,7 @@ type v1Dep struct {
 	Integrity    string            `json:"integrity"`
 	Dev          bool              `json:"dev"`
 	Optional     bool              `json:"optional"`
+	Bundled      bool              `json:"bundled"`
 	Requires     map[string]string `json:"requires"`
 	Dependencies map[string]v1Dep  `json:"dependencies"`
 }
@@ -205,7 +207,7 @@ func flattenV1(root map[string]v1Dep) []located {
 		for _, name := range sortedKeys(deps) {
 			d := deps[name]
 			key := prefix + "node_modules/" + name
-			e := lockEntry{Version: d.Version, Resolved: d.Resolved, Integrity: d.Integrity, Dev: d.Dev, Optional: d.Optional, Dependencies: d.Requires}
+			e := lockEntry{Version: d.Version, Resolved: d.Resolved, Integrity: d.Integrity, Dev: d.Dev, Optional: d.Optional, InBundle: d.Bundled, Dependencies: d.Requires}
 			if d.Dev && d.Optional {
 				e.Optional = false
 			}
@@ -248,6 +250,7 @@ func lockResult(entries []located, file string) *catalog.Result {
 	}
 	res := &catalog.Result{Packages: make([]sbom.Package, 0, len(entries))}
 	pkgOf := make([]int, len(entries)) // entry index -> package index, -1 for none
+	bundled := 0
 	for i, l := range entries {
 		pkgOf[i] = -1
 		e := &l.e
@@ -288,6 +291,10 @@ func lockResult(entries []located, file string) *catalog.Result {
 		if e.Peer {
 			setProp(&pkg, propPeer, "true")
 		}
+		if e.InBundle {
+			setProp(&pkg, PropBundled, "true")
+			bundled++
+		}
 		if local {
 			pkg.SourceKind = "link"
 			pkg.ResolvedURL = "file:" + l.key
@@ -304,6 +311,9 @@ func lockResult(entries []located, file string) *catalog.Result {
 		}
 		pkgOf[i] = len(res.Packages)
 		res.Packages = append(res.Packages, pkg)
+	}
+	if bundled > 0 {
+		unbundle(res.Packages)
 	}
 	// resolve finds the entry a dependency name means from location key,
 	// following links to their target.
@@ -390,6 +400,23 @@ func parentDir(dir string) string {
 		b := dir[strings.LastIndexByte(dir, '/')+1:]
 		if b != "node_modules" && !strings.HasPrefix(b, "@") {
 			return dir
+		}
+	}
+}
+
+// unbundle drops PropBundled from a package that is also installed
+// unbundled elsewhere in the lockfile: the packages merge into one, and
+// that copy needs its own integrity.
+func unbundle(pkgs []sbom.Package) {
+	loose := map[string]bool{}
+	for i := range pkgs {
+		if pkgs[i].Properties[PropBundled] == "" {
+			loose[pkgs[i].Key()] = true
+		}
+	}
+	for i := range pkgs {
+		if pkgs[i].Properties[PropBundled] != "" && loose[pkgs[i].Key()] {
+			delete(pkgs[i].Properties, PropBundled)
 		}
 	}
 }
