@@ -94,6 +94,11 @@ func fromSPDX(sd *v2_3.Document) (*sbom.Document, error) {
 			doc.Created = t.UTC()
 		}
 		for _, c := range ci.Creators {
+			// "Organization:" with no name carries nothing (the SPDX
+			// library accepts it but cannot write it back); skip it.
+			if c.Creator == "" {
+				continue
+			}
 			switch c.CreatorType {
 			case "Tool":
 				doc.Tools = append(doc.Tools, tool(c.Creator))

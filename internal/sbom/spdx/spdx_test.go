@@ -331,6 +331,30 @@ func TestDecodeSPDX22(t *testing.T) {
 	}
 }
 
+// TestDecodeEmptyCreator: a creator with a type but no name ("Organization:")
+// is read as nothing, so that the document encodes again (found by
+// FuzzDecode; the seed is testdata/fuzz/FuzzDecode/empty-creator).
+func TestDecodeEmptyCreator(t *testing.T) {
+	in := `{"spdxVersion":"SPDX-2.3","creationInfo":{"created":"2024-05-01T10:00:00Z","creators":["Organization:","Tool: ","Person: Jane Doe","Tool: syft-1.4.1"]}}`
+	doc, err := Decode(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"Jane Doe"}, doc.Authors); diff != "" {
+		t.Errorf("authors (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]sbom.Tool{{Name: "syft", Version: "1.4.1"}}, doc.Tools); diff != "" {
+		t.Errorf("tools (-want +got):\n%s", diff)
+	}
+	var out bytes.Buffer
+	if err := Encode(&out, doc); err != nil {
+		t.Fatalf("Encode of the decoded document: %v", err)
+	}
+	if _, err := Decode(&out); err != nil {
+		t.Fatalf("Decode of hallmark's own output: %v", err)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.json")
 	for _, s := range seeds {
