@@ -16,7 +16,9 @@ import (
 //     carries an integrity hash (sbom.Package.Hashes, or yarn Berry's
 //     cache checksum). Local packages (workspace links, paths) are part of
 //     the source tree and git packages are identified by their commit, so
-//     neither needs one; GitHub Actions are checked by pin-actions.
+//     neither needs one; npm bundled dependencies ship inside their
+//     parent's tarball, whose integrity covers them; GitHub Actions are
+//     checked by pin-actions.
 //   - require-https: resolved URLs use https (git over ssh is accepted); an
 //     http:// or git:// URL can be tampered with in transit.
 //   - registries: resolved URLs of registry packages come from these hosts
@@ -52,6 +54,10 @@ const (
 	propPinned = "hallmark:actions:pinned" // internal/catalog/actions.PropPinned
 	propKind   = "hallmark:actions:kind"
 	propYarn   = "hallmark:yarn:checksum"
+	// propBundled marks an npm bundled dependency, which ships inside its
+	// parent's tarball and is covered by the parent's integrity
+	// (internal/catalog/npm.PropBundled).
+	propBundled = "hallmark:npm:bundled"
 )
 
 func (d *decoder) integrity(m *mapping) (checker, error) {
@@ -154,7 +160,7 @@ func (r *integrityRule) evaluate(c *evalContext, rule *Rule, pkgs []int, emit fu
 				emit(v)
 			}
 		}
-		if r.RequireHash && p.SourceKind != "git" && len(p.Hashes) == 0 && p.Properties[propYarn] == "" {
+		if r.RequireHash && p.SourceKind != "git" && len(p.Hashes) == 0 && p.Properties[propYarn] == "" && p.Properties[propBundled] != "true" {
 			where := "the lockfile"
 			if len(p.Locations) > 0 {
 				where = p.Locations[0].Path
