@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/all"
+	"github.com/hallmark-dev/hallmark/internal/jsonindent"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
@@ -85,9 +85,7 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 		case "table":
 			return report.PackageTable(w, doc)
 		default:
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(doc)
+			return jsonindent.Encode(w, doc, "  ", true)
 		}
 	})
 	if err != nil {

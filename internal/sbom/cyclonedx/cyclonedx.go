@@ -27,6 +27,7 @@
 package cyclonedx
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -36,6 +37,7 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
+	"github.com/hallmark-dev/hallmark/internal/jsonindent"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sbom/interop"
 	"github.com/hallmark-dev/hallmark/internal/sbom/license"
@@ -74,9 +76,14 @@ func Encode(w io.Writer, doc *sbom.Document, opts Options) error {
 	return err
 }
 
+// encodeBOM writes bom as the library's pretty encoder does (two-space
+// indentation, HTML not escaped), but has the library write compact JSON and
+// indents that with jsonindent: encoding/json's own indentation pass costs
+// more than the encoding itself.
 func encodeBOM(w io.Writer, bom *cdx.BOM, sv cdx.SpecVersion) error {
-	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
-	enc.SetPretty(true).SetEscapeHTML(false)
+	var buf bytes.Buffer
+	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
+	enc.SetPretty(false).SetEscapeHTML(false)
 	var err error
 	if sv == cdx.SpecVersion1_7 {
 		// build writes a 1.7 document already; EncodeVersion would deep-copy
@@ -88,7 +95,8 @@ func encodeBOM(w io.Writer, bom *cdx.BOM, sv cdx.SpecVersion) error {
 	if err != nil {
 		return fmt.Errorf("cyclonedx: encode: %w", err)
 	}
-	return nil
+	_, err = w.Write(jsonindent.Append(make([]byte, 0, buf.Len()*2), buf.Bytes(), "  "))
+	return err
 }
 
 // subjectRef returns the bom-ref of the metadata component: "subject:" and

@@ -1,0 +1,40 @@
+package cli
+
+import (
+	"math"
+	"runtime"
+	"runtime/debug"
+)
+
+// firstGCHeap is the heap hallmark may grow to before its first garbage
+// collection (a soft memory limit, GOGC off until then).
+//
+// The runtime's default (GOGC=100 from a 4 MB heap) collects 5 times while
+// `hallmark sbom` reads a 1,000-package lockfile and writes its CycloneDX
+// SBOM, allocating 18 MB in all, and on 2 cores the concurrent mark workers
+// cost a quarter of the command's CPU time (measured in bench/RESULTS.md,
+// "Process time (performance pass)"). Most runs of this short-lived CLI
+// allocate less than this budget and never collect; a run that reaches it
+// (a large node_modules tree, a big monorepo) collects then and goes back to
+// the default GOGC=100 from there on, so its peak is at most about the
+// budget or twice its live heap, as it would be anyway, and a live heap
+// above the budget never makes the collector thrash against the limit.
+const firstGCHeap = 48 << 20
+
+// tuneGC defers the first garbage collection as firstGCHeap describes,
+// unless the user set GOGC or GOMEMLIMIT, which are then obeyed as they are.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(firstGCHeap)
+	// The first collection finds the sentinel unreachable and runs the
+	// cleanup, which restores the runtime's defaults (the environment set
+	// neither variable).
+	sentinel := new([64]byte)
+	runtime.AddCleanup(sentinel, func(int) {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	}, 0)
+}
