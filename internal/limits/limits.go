@@ -22,6 +22,15 @@ const (
 	// YAMLDepth is the deepest YAML nesting accepted; real lockfiles and
 	// workflows stay under 20.
 	YAMLDepth = 100
+	// TOMLDepth is the deepest TOML key accepted: table header components,
+	// dotted key components and enclosing arrays and inline tables together.
+	// Real lockfiles and manifests stay under 12 ([tool.poetry.group.dev.
+	// dependencies] x = { extras = [...] } is 8). BurntSushi/toml takes time
+	// quadratic to cubic in this depth, so it is checked before decoding: at
+	// 16 a document decodes at most a few times slower per byte than a flat
+	// one, at 32 six times; at 16,000 it takes minutes, and 10 million nested
+	// arrays overflow the goroutine stack (a fatal error, not a panic).
+	TOMLDepth = 16
 	// BinaryBytes is the largest executable inspected for build information.
 	BinaryBytes = 2 << 30
 )

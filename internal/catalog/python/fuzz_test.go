@@ -2,12 +2,15 @@ package python
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 )
 
 // fuzzCataloger runs c on arbitrary bytes as file name; it must not panic,
@@ -61,6 +64,42 @@ func FuzzMetadata(f *testing.F) {
 	fuzzCataloger(f, Installed{}, "x-1.0.dist-info/METADATA",
 		"testdata/site-packages/requests-2.31.0.dist-info/METADATA",
 		"testdata/site-packages/six-1.16.0.egg-info")
+}
+
+// TestLockfilesTooDeep: TOML lockfiles nested deeper than limits.TOMLDepth
+// are refused before BurntSushi/toml sees them (it takes minutes on 64 KB of
+// nested inline tables and overflows the goroutine stack on 10 million
+// nested arrays; see package tomldoc). Without the bound this test runs for
+// hours or crashes. A too-deep pyproject.toml beside a good lockfile only
+// costs the Direct flags. Regression seeds: testdata/fuzz/Fuzz{Poetry,UV,PDM}Lock.
+func TestLockfilesTooDeep(t *testing.T) {
+	pkg := "[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n"
+	deep := map[string]string{
+		"dotted key":           strings.Repeat("a.", 100_000) + "a = 1\n",
+		"nested inline tables": "a = " + strings.Repeat("{b=", 100_000) + "1" + strings.Repeat("}", 100_000) + "\n",
+		"nested arrays":        "a = " + strings.Repeat("[", 10_000_000) + strings.Repeat("]", 10_000_000) + "\n",
+	}
+	for _, tt := range []struct {
+		c    catalog.Cataloger
+		name string
+	}{
+		{PoetryLock{}, "poetry.lock"},
+		{UVLock{}, "uv.lock"},
+		{PDMLock{}, "pdm.lock"},
+	} {
+		for kind, d := range deep {
+			for _, doc := range []string{d + pkg, pkg + d} {
+				_, err := tt.c.Catalog(context.Background(), fstest.MapFS{tt.name: {Data: []byte(doc)}}, tt.name)
+				if !errors.Is(err, tomldoc.ErrTooDeep) {
+					t.Errorf("%s, %s: err = %v, want tomldoc.ErrTooDeep", tt.name, kind, err)
+				}
+			}
+		}
+		fsys := fstest.MapFS{tt.name: {Data: []byte(pkg)}, "pyproject.toml": {Data: []byte(deep["dotted key"])}}
+		if res, err := tt.c.Catalog(context.Background(), fsys, tt.name); err != nil || len(res.Packages) != 1 {
+			t.Errorf("%s beside a too-deep pyproject.toml: %v, %v", tt.name, res, err)
+		}
+	}
 }
 
 // TestMutatedLockfiles runs every lockfile parser on 500 deterministic random

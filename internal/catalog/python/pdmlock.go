@@ -9,9 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -79,7 +78,7 @@ func (PDMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 		return nil, err
 	}
 	var lock pdmLockFile
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	if _, err := tomldoc.Decode(data, &lock); err != nil {
 		return nil, fmt.Errorf("parse pdm.lock: %w", err)
 	}
 	if err := ctx.Err(); err != nil {

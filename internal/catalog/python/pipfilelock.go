@@ -9,9 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -233,7 +232,7 @@ func readPipfile(fsys fs.FS, lockPath string) map[string]bool {
 		return nil
 	}
 	var pf map[string]any
-	if _, err := toml.Decode(string(data), &pf); err != nil {
+	if _, err := tomldoc.Decode(data, &pf); err != nil {
 		return nil
 	}
 	out := map[string]bool{}

@@ -7,9 +7,8 @@ import (
 	"path"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -84,13 +83,13 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 	// to the whole file.
 	pf, ok := prefilter(data, []string{"files"}, nil)
 	if ok {
-		if _, err := toml.Decode(string(pf.data), &lock); err != nil || len(lock.Package) != len(pf.hashes) {
+		if _, err := tomldoc.Decode(pf.data, &lock); err != nil || len(lock.Package) != len(pf.hashes) {
 			ok, lock = false, poetryLockFile{}
 		}
 	}
 	if !ok {
 		pf.hashes = nil
-		if _, err := toml.Decode(string(data), &lock); err != nil {
+		if _, err := tomldoc.Decode(data, &lock); err != nil {
 			return nil, fmt.Errorf("parse poetry.lock: %w", err)
 		}
 	}

@@ -5,9 +5,8 @@ import (
 	"path"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 )
 
@@ -60,7 +59,7 @@ func readPyproject(fsys fs.FS, lockPath string) *declared {
 		return nil
 	}
 	var pp pyproject
-	if _, err := toml.Decode(string(data), &pp); err != nil {
+	if _, err := tomldoc.Decode(data, &pp); err != nil {
 		return nil
 	}
 	d := &declared{names: map[string]bool{}, extras: map[string]bool{}}

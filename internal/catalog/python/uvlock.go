@@ -8,9 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -108,13 +107,13 @@ func (UVLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resul
 	// the bytes; see prefilter), falling back to the whole file.
 	pf, ok := prefilter(data, []string{"sdist", "wheels"}, []string{"[package.metadata"})
 	if ok {
-		if _, err := toml.Decode(string(pf.data), &lock); err != nil || len(lock.Package) != len(pf.hashes) {
+		if _, err := tomldoc.Decode(pf.data, &lock); err != nil || len(lock.Package) != len(pf.hashes) {
 			ok, lock = false, uvLockFile{}
 		}
 	}
 	if !ok {
 		pf.hashes = nil
-		if _, err := toml.Decode(string(data), &lock); err != nil {
+		if _, err := tomldoc.Decode(data, &lock); err != nil {
 			return nil, fmt.Errorf("parse uv.lock: %w", err)
 		}
 	}

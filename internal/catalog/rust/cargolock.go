@@ -9,9 +9,8 @@ import (
 	"path"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -77,7 +76,7 @@ func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 		return nil, err
 	}
 	var lock lockfile
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	if _, err := tomldoc.Decode(data, &lock); err != nil {
 		return nil, fmt.Errorf("parse Cargo.lock: %w", err)
 	}
 	lines := packageLines(data)

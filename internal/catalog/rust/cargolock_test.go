@@ -2,6 +2,7 @@ package rust
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/catalogtest"
+	"github.com/hallmark-dev/hallmark/internal/catalog/tomldoc"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
 )
@@ -168,13 +170,30 @@ func TestCargoLockMalformed(t *testing.T) {
 	}
 }
 
-// TestCargoLockDeep: absurd nesting in a key Cargo does not write is read
-// (and ignored) without trouble.
+// TestCargoLockDeep: nesting in a key Cargo does not write is read (and
+// ignored) up to limits.TOMLDepth; beyond it the file is refused before the
+// TOML decoder sees it. BurntSushi/toml recurses once per nested array (10
+// million levels, a 20 MB file, overflow the goroutine stack: a fatal error,
+// not a panic) and takes time cubic in the depth of nested inline tables and
+// dotted keys (minutes for a 64 KB file). Without the bound the cases below
+// crash the test binary or run for hours.
 func TestCargoLockDeep(t *testing.T) {
-	text := "a = " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "\n[[package]]\nname = \"x\"\nversion = \"1\"\n"
+	pkg := "\n[[package]]\nname = \"x\"\nversion = \"1\"\n"
+	text := "a = " + strings.Repeat("[", 10) + strings.Repeat("]", 10) + pkg
 	res, err := (CargoLock{}).Catalog(context.Background(), fstest.MapFS{"Cargo.lock": {Data: []byte(text)}}, "Cargo.lock")
 	if err != nil || len(res.Packages) != 1 {
 		t.Errorf("got %v, %v", res, err)
+	}
+	for name, text := range map[string]string{
+		"nested arrays":        "a = " + strings.Repeat("[", 10_000_000) + strings.Repeat("]", 10_000_000) + pkg,
+		"nested inline tables": "a = " + strings.Repeat("{b=", 100_000) + "1" + strings.Repeat("}", 100_000) + pkg,
+		"dotted key":           strings.Repeat("a.", 100_000) + "a = 1" + pkg,
+		"package sub-table":    "[[package]]\nname = \"x\"\nversion = \"1\"\n[package." + strings.Repeat("a.", 100_000) + "a]\n",
+	} {
+		_, err := (CargoLock{}).Catalog(context.Background(), fstest.MapFS{"Cargo.lock": {Data: []byte(text)}}, "Cargo.lock")
+		if !errors.Is(err, tomldoc.ErrTooDeep) {
+			t.Errorf("%s: err = %v, want tomldoc.ErrTooDeep", name, err)
+		}
 	}
 }
 
