@@ -108,7 +108,11 @@ func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 		}
 		seen[f.PackageID] = true
 		p := doc.Package(f.PackageID)
-		r.Packages = append(r.Packages, PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Locations: p.Locations, Upgrade: res.Upgrades[p.ID]})
+		locs := p.Locations
+		if locs == nil {
+			locs = []sbom.Location{} // a list, never null (a package read from an SBOM has none)
+		}
+		r.Packages = append(r.Packages, PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Locations: locs, Upgrade: res.Upgrades[p.ID]})
 	}
 	for _, u := range res.Unchecked {
 		p := doc.Package(u.PackageID)
