@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -184,13 +186,19 @@ func TestGoModMalformed(t *testing.T) {
 }
 
 func FuzzGoMod(f *testing.F) {
-	for _, p := range []string{"testdata/gomod/replace/go.mod", "testdata/gomod/nosum/go.mod"} {
-		b, err := os.ReadFile(p)
+	// Every go.mod fixture with the go.sum beside it (none for nosum).
+	for _, dir := range []string{"replace", "nosum", "badsum"} {
+		mod, err := os.ReadFile("testdata/gomod/" + dir + "/go.mod")
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, []byte("github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\n"))
+		sum, err := os.ReadFile("testdata/gomod/" + dir + "/go.sum")
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f.Fatal(err)
+		}
+		f.Add(mod, sum)
 	}
+	f.Add([]byte("module a\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n"), []byte("github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\n"))
 	f.Fuzz(func(t *testing.T, mod, sum []byte) {
 		fsys := fstest.MapFS{"go.mod": {Data: mod}, "go.sum": {Data: sum}}
 		res, err := (GoMod{}).Catalog(context.Background(), fsys, "go.mod")

@@ -123,6 +123,7 @@ func FuzzPNPMLock(f *testing.F) {
 func FuzzInstalled(f *testing.F) {
 	f.Add([]byte(`{"name":"ms","version":"2.1.3","licenses":[{"type":"MIT"}],"author":{"name":"x"}}`))
 	f.Add([]byte(`{"name":"@s/x","version":"1.0.0","license":"(MIT OR ISC)","author":"A <a@b>"}`))
+	seeds(f, "testdata/lockv1/package.json", "testdata/yarnv1/package.json", "testdata/berry/package.json", "testdata/berry/packages/web/package.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fsys := fstest.MapFS{"node_modules/x/package.json": {Data: b}, "node_modules/.package-lock.json": {Data: b}, "package.json": {Data: b}}
 		res, err := NewInstalled().Catalog(context.Background(), fsys, "node_modules/x/package.json")
