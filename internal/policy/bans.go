@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -41,7 +42,7 @@ type comparator struct {
 	v   version.Version
 }
 
-var comparatorRE = regexp.MustCompile(`^(>=|<=|!=|==|=|>|<)?\s*(\S+)$`)
+var comparatorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(>=|<=|!=|==|=|>|<)?\s*(\S+)$`) })
 
 // parseRange reads a version range for ecosystem eco.
 func parseRange(eco, s string) ([][]comparator, bool, error) {
@@ -54,7 +55,7 @@ func parseRange(eco, s string) ([][]comparator, bool, error) {
 		var toks []string
 		for i := 0; i < len(fields); i++ {
 			f := fields[i]
-			if comparatorRE.FindStringSubmatch(f) != nil && strings.Trim(f, "<>=!") == "" && i+1 < len(fields) {
+			if comparatorRE().FindStringSubmatch(f) != nil && strings.Trim(f, "<>=!") == "" && i+1 < len(fields) {
 				f += fields[i+1]
 				i++
 			}
@@ -64,7 +65,7 @@ func parseRange(eco, s string) ([][]comparator, bool, error) {
 			return nil, false, fmt.Errorf("empty alternative in version range %q", s)
 		}
 		for _, t := range toks {
-			m := comparatorRE.FindStringSubmatch(t)
+			m := comparatorRE().FindStringSubmatch(t)
 			if m == nil || strings.Trim(m[2], "<>=!") == "" {
 				return nil, false, fmt.Errorf("bad comparator %q in version range %q", t, s)
 			}

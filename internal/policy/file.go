@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -100,12 +101,12 @@ func Parse(name string, data []byte) (*Policy, error) {
 	return d.policy(doc)
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // yamlError turns a yaml syntax error into an Error with its line.
 func yamlError(name string, err error) error {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{File: name, Line: line, Msg: "not valid YAML: " + m[2]}
 	}
@@ -340,7 +341,7 @@ func (d *decoder) policy(n *yaml.Node) (*Policy, error) {
 	return p, nil
 }
 
-var ruleIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+var ruleIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`) })
 
 const commonRuleKeys = "id, description, severity, kind, scope"
 
@@ -355,7 +356,7 @@ func (d *decoder) rule(n *yaml.Node) (*Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !ruleIDRE.MatchString(id) {
+	if !ruleIDRE().MatchString(id) {
 		return nil, d.errf(idn, "rule id %q: use letters, digits, '.', '_' and '-' (at most 128)", id)
 	}
 	d.ruleID = id

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	packageurl "github.com/package-url/packageurl-go"
 
@@ -45,12 +46,12 @@ func Ecosystem(purlType string) sbom.Ecosystem {
 	return ""
 }
 
-var pypiSep = regexp.MustCompile(`[-_.]+`)
+var pypiSep = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_.]+`) })
 
 // NormalizePyPI returns a PyPI project name normalised as PEP 503 says:
 // lower case, runs of "-", "_" and "." replaced by one "-".
 func NormalizePyPI(name string) string {
-	return pypiSep.ReplaceAllString(strings.ToLower(name), "-")
+	return pypiSep().ReplaceAllString(strings.ToLower(name), "-")
 }
 
 // New returns the purl of a package of the given ecosystem, name and version,

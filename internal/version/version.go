@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/google/osv-scalibr/semantic"
 	"golang.org/x/mod/semver"
@@ -40,12 +41,16 @@ type Version struct {
 
 // semverRE is the semver 2.0.0 grammar (https://semver.org/#is-there-a-suggested-regular-expression-regex-to-use-to-check-a-semver-string)
 // with an optional leading "v" or "=", as node-semver accepts.
-var semverRE = regexp.MustCompile(`^[v=]?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+var semverRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[v=]?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+})
 
 // pep440RE is PEP 440's version grammar (the VERSION_PATTERN of
 // https://packaging.python.org/en/latest/specifications/version-specifiers/#appendix-parsing-version-strings-with-regular-expressions),
 // case-insensitive, with surrounding whitespace already refused.
-var pep440RE = regexp.MustCompile(`(?i)^v?(?:(?:[0-9]+)!)?(?:[0-9]+(?:\.[0-9]+)*)(?:[-_\.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?:[0-9]+)?)?(?:(?:-(?:[0-9]+))|(?:[-_\.]?(?:post|rev|r)[-_\.]?(?:[0-9]+)?))?(?:[-_\.]?(?:dev)[-_\.]?(?:[0-9]+)?)?(?:\+(?:[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$`)
+var pep440RE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^v?(?:(?:[0-9]+)!)?(?:[0-9]+(?:\.[0-9]+)*)(?:[-_\.]?(?:alpha|a|beta|b|preview|pre|c|rc)[-_\.]?(?:[0-9]+)?)?(?:(?:-(?:[0-9]+))|(?:[-_\.]?(?:post|rev|r)[-_\.]?(?:[0-9]+)?))?(?:[-_\.]?(?:dev)[-_\.]?(?:[0-9]+)?)?(?:\+(?:[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?$`)
+})
 
 // Supported reports whether versions of the OSV ecosystem eco can be ordered.
 func Supported(eco string) bool {
@@ -105,11 +110,11 @@ func Parse(eco, s string) (Version, error) {
 func Strict(eco, s string) (Version, error) {
 	switch base(eco) {
 	case "npm", "crates.io":
-		if len(s) <= MaxLen && !semverRE.MatchString(s) {
+		if len(s) <= MaxLen && !semverRE().MatchString(s) {
 			return Version{}, fmt.Errorf("%w %q: not semver", ErrInvalid, s)
 		}
 	case "PyPI":
-		if len(s) <= MaxLen && !pep440RE.MatchString(s) {
+		if len(s) <= MaxLen && !pep440RE().MatchString(s) {
 			return Version{}, fmt.Errorf("%w %q: not a PEP 440 version", ErrInvalid, s)
 		}
 	case "Go":

@@ -28,6 +28,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	packageurl "github.com/package-url/packageurl-go"
 	yaml "go.yaml.in/yaml/v3"
@@ -137,7 +138,7 @@ func (r *reader) steps(s *yaml.Node) {
 	})
 }
 
-var sha1Hex = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+var sha1Hex = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-fA-F]{40}$`) })
 
 // use records the reference in scalar n, if it names third-party code.
 func (r *reader) use(n *yaml.Node, kind string) {
@@ -164,7 +165,7 @@ func (r *reader) use(n *yaml.Node, kind string) {
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" || parts[0] == "." || parts[0] == ".." || strings.ContainsAny(name, " \t\\") {
 		return
 	}
-	props := map[string]string{PropPinned: fmt.Sprint(sha1Hex.MatchString(version)), PropKind: kind}
+	props := map[string]string{PropPinned: fmt.Sprint(sha1Hex().MatchString(version)), PropKind: kind}
 	if len(parts) == 3 {
 		props[PropPath] = parts[2]
 	}
@@ -200,7 +201,7 @@ func versionComment(c string) string {
 	return v
 }
 
-var sha256Digest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+var sha256Digest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
 
 // dockerPackage reads an image reference (registry/repo:tag@sha256:digest).
 func dockerPackage(img string) (sbom.Package, bool) {
@@ -249,7 +250,7 @@ func dockerPackage(img string) (sbom.Package, bool) {
 		PURL:      packageurl.NewPackageURL(packageurl.TypeDocker, ns, name, version, q, "").ToString(),
 		Direct:    true,
 		Properties: map[string]string{
-			PropPinned: fmt.Sprint(sha256Digest.MatchString(digest)),
+			PropPinned: fmt.Sprint(sha256Digest().MatchString(digest)),
 			PropKind:   "docker",
 		},
 	}, true

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Bounds on expressions read from untrusted documents.
@@ -22,9 +23,11 @@ const (
 	maxDepth = 32
 )
 
+// The lookup tables are built on first use, not at start-up: most runs of
+// the hallmark binary (scan, verify, sign) never parse a license.
 var (
-	licenses   = index(licenseIDs)
-	exceptions = index(exceptionIDs)
+	licenses   = sync.OnceValue(func() map[string]string { return index(licenseIDs) })
+	exceptions = sync.OnceValue(func() map[string]string { return index(exceptionIDs) })
 )
 
 func index(ids []string) map[string]string {
@@ -38,14 +41,14 @@ func index(ids []string) map[string]string {
 // ID returns the canonical spelling of an SPDX License List identifier
 // (current or deprecated), matched case-insensitively, and whether s is one.
 func ID(s string) (string, bool) {
-	id, ok := licenses[strings.ToLower(s)]
+	id, ok := licenses()[strings.ToLower(s)]
 	return id, ok
 }
 
 // ExceptionID returns the canonical spelling of an SPDX license exception
 // identifier and whether s is one.
 func ExceptionID(s string) (string, bool) {
-	id, ok := exceptions[strings.ToLower(s)]
+	id, ok := exceptions()[strings.ToLower(s)]
 	return id, ok
 }
 
