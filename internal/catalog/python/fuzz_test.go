@@ -63,6 +63,9 @@ func FuzzPDMLock(f *testing.F) {
 func FuzzMetadata(f *testing.F) {
 	fuzzCataloger(f, Installed{}, "x-1.0.dist-info/METADATA",
 		"testdata/site-packages/requests-2.31.0.dist-info/METADATA",
+		"testdata/site-packages/certifi-2024.2.2.dist-info/METADATA",
+		"testdata/site-packages/charset_normalizer-3.3.2.dist-info/METADATA",
+		"testdata/site-packages/python_dateutil-2.8.2.egg-info/PKG-INFO",
 		"testdata/site-packages/six-1.16.0.egg-info")
 }
 
