@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
@@ -106,9 +107,23 @@ func (c PackageLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalo
 	return lockResult(entries, p), nil
 }
 
-// decodeLock streams the top-level object, keeping the byte offset of every
-// "packages" key for line numbers.
+// decodeLock decodes a package lock's "packages" entries (in file order,
+// with the line of each key) or its lockfileVersion 1 "dependencies" tree.
+// A valid JSON document is walked directly (decodeLockValid); anything else
+// goes through decodeLockStream, which reports what is wrong.
 func decodeLock(b []byte) ([]located, map[string]v1Dep, error) {
+	if json.Valid(b) {
+		return decodeLockValid(b)
+	}
+	return decodeLockStream(b)
+}
+
+// decodeLockStream streams the top-level object with encoding/json's
+// Decoder, keeping the byte offset of every "packages" key for line numbers.
+// It is the reference decodeLockValid is tested against, and it reads what
+// json.Valid rejects (a lockfile followed by trailing bytes) as it always
+// has.
+func decodeLockStream(b []byte) ([]located, map[string]v1Dep, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, nil, err
@@ -164,6 +179,12 @@ func decodeLock(b []byte) ([]located, map[string]v1Dep, error) {
 	if _, err := dec.Token(); err != nil {
 		return entries, nil, err
 	}
+	return finishLock(entries, havePkgs, legacy)
+}
+
+// finishLock returns the entries of "packages" when there was one, or else
+// the decoded lockfileVersion 1 tree.
+func finishLock(entries []located, havePkgs bool, legacy []byte) ([]located, map[string]v1Dep, error) {
 	if havePkgs || legacy == nil {
 		if !havePkgs {
 			return nil, nil, errors.New(`neither "packages" nor "dependencies": not a package lock`)
@@ -317,15 +338,15 @@ func lockResult(entries []located, file string) *catalog.Result {
 	}
 	// resolve finds the entry a dependency name means from location key,
 	// following links to their target.
+	var kb []byte // the key tried, built without allocating
 	resolve := func(from, name string) int {
 		for dir := from; ; {
-			var k string
-			if dir == "" {
-				k = "node_modules/" + name
-			} else {
-				k = dir + "/node_modules/" + name
+			kb = kb[:0]
+			if dir != "" {
+				kb = append(append(kb, dir...), '/')
 			}
-			if j, ok := index[k]; ok {
+			kb = append(append(kb, "node_modules/"...), name...)
+			if j, ok := index[string(kb)]; ok {
 				for hops := 0; entries[j].e.Link && hops < 4; hops++ {
 					t, ok := index[path.Clean(entries[j].e.Resolved)]
 					if !ok {
@@ -341,14 +362,16 @@ func lockResult(entries []located, file string) *catalog.Result {
 			dir = parentDir(dir)
 		}
 	}
-	seen := map[[2]int]bool{}
-	for i, l := range entries {
+	var seen []int // packages the current entry has an edge to
+	for i := range entries {
+		l := &entries[i]
 		e := &l.e
 		if e.Link {
 			continue
 		}
 		local := l.key == "" || !strings.Contains("/"+l.key, "/node_modules/")
 		from := pkgOf[i]
+		seen = seen[:0]
 		declare := func(deps map[string]string) {
 			for _, name := range sortedKeys(deps) {
 				j := resolve(l.key, name)
@@ -359,10 +382,10 @@ func lockResult(entries []located, file string) *catalog.Result {
 				if local {
 					res.Packages[to].Direct = true
 				}
-				if from < 0 || from == to || seen[[2]int{from, to}] {
+				if from < 0 || from == to || slices.Contains(seen, to) {
 					continue
 				}
-				seen[[2]int{from, to}] = true
+				seen = append(seen, to)
 				res.Relationships = append(res.Relationships, sbom.Relationship{From: res.Packages[from].ID, To: res.Packages[to].ID})
 			}
 		}
