@@ -6,7 +6,7 @@
 // marshalling the document did: a quarter of `hallmark sbom`'s CPU time on a
 // 1,000-package lockfile. Documents hallmark writes are marshalled by
 // encoding/json, so they are valid and compact already; Append only has to
-// find string boundaries and punctuation.
+// find string boundaries (bytes.IndexByte) and punctuation.
 package jsonindent
 
 import (
@@ -70,27 +70,39 @@ func Append(dst, src []byte, indent string) []byte {
 }
 
 // stringEnd returns the index just past the string that starts with the
-// quote at src[start], or len(src) if it is not terminated. A backslash
-// escapes the byte after it.
+// quote at src[start], or len(src) if it is not terminated. A quote ends the
+// string unless an odd number of backslashes precedes it.
 func stringEnd(src []byte, start int) int {
-	for i := start + 1; i < len(src); i++ {
-		switch src[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	for i := start + 1; ; {
+		j := bytes.IndexByte(src[i:], '"')
+		if j < 0 {
+			return len(src)
 		}
+		q := i + j
+		n := 0
+		for k := q - 1; k > start && src[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		i = q + 1
 	}
-	return len(src)
 }
 
 func newline(dst []byte, indent string, depth int) []byte {
 	dst = append(dst, '\n')
+	if indent == "  " && depth <= len(spaces)/2 {
+		return append(dst, spaces[:2*depth]...)
+	}
 	for range depth {
 		dst = append(dst, indent...)
 	}
 	return dst
 }
+
+// spaces serves the usual two-space indentation in one append.
+const spaces = "                                                                "
 
 // Encode writes v to w as json.Encoder with SetIndent("", indent) and
 // SetEscapeHTML(escapeHTML) writes it, followed by a newline.

@@ -82,6 +82,9 @@ func Encode(w io.Writer, doc *sbom.Document, opts Options) error {
 // more than the encoding itself.
 func encodeBOM(w io.Writer, bom *cdx.BOM, sv cdx.SpecVersion) error {
 	var buf bytes.Buffer
+	if bom.Components != nil {
+		buf.Grow(1024 * len(*bom.Components)) // about what a component takes
+	}
 	enc := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON)
 	enc.SetPretty(false).SetEscapeHTML(false)
 	var err error
@@ -157,9 +160,10 @@ func build(doc *sbom.Document, sv cdx.SpecVersion) *cdx.BOM {
 	comps := make([]cdx.Component, 0, len(doc.Packages))
 	deps := make([]cdx.Dependency, 0, len(doc.Packages)+1)
 	var direct []string
+	lic := licenseMemo{sv: sv, m: map[string]cdx.Licenses{}}
 	for i := range doc.Packages {
 		p := &doc.Packages[i]
-		comps = append(comps, component(p, sv))
+		comps = append(comps, component(p, sv, &lic))
 		d := cdx.Dependency{Ref: p.ID}
 		if on := doc.DependsOn(p.ID); len(on) > 0 {
 			d.Dependencies = &on
@@ -226,7 +230,25 @@ var scopes = map[sbom.Scope]cdx.Scope{
 	sbom.ScopeTest:     cdx.ScopeExcluded,
 }
 
-func component(p *sbom.Package, sv cdx.SpecVersion) cdx.Component {
+// licenseMemo remembers the license choices of each distinct list of
+// declared licenses: most packages of a project share a few licenses, and
+// the (read-only) choices can be shared by the components that have them.
+type licenseMemo struct {
+	sv cdx.SpecVersion
+	m  map[string]cdx.Licenses
+}
+
+func (lm *licenseMemo) get(decl []string) cdx.Licenses {
+	key := strings.Join(decl, "\x00")
+	l, ok := lm.m[key]
+	if !ok {
+		l = licenses(decl, lm.sv)
+		lm.m[key] = l
+	}
+	return l
+}
+
+func component(p *sbom.Package, sv cdx.SpecVersion, lic *licenseMemo) cdx.Component {
 	c := cdx.Component{
 		BOMRef:     p.ID,
 		Type:       cdx.ComponentTypeLibrary,
@@ -253,7 +275,7 @@ func component(p *sbom.Package, sv cdx.SpecVersion) cdx.Component {
 	if len(hashes) > 0 {
 		c.Hashes = &hashes
 	}
-	if l := licenses(p.Licenses, sv); len(l) > 0 {
+	if l := lic.get(p.Licenses); len(l) > 0 {
 		c.Licenses = &l
 	}
 
