@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Key returns the identity under which packages are merged: the purl, or,
@@ -111,7 +112,7 @@ func (d *Document) Normalize() {
 	slices.SortFunc(d.Packages, func(a, b Package) int {
 		return cmp.Or(
 			cmp.Compare(a.Ecosystem, b.Ecosystem),
-			cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
+			compareLower(a.Name, b.Name),
 			cmp.Compare(a.Name, b.Name),
 			cmp.Compare(a.Version, b.Version),
 			cmp.Compare(a.ID, b.ID),
@@ -158,4 +159,29 @@ func (d *Document) DependsOn(id string) []string {
 		out = append(out, d.Relationships[i].To)
 	}
 	return out
+}
+
+// compareLower is cmp.Compare(strings.ToLower(a), strings.ToLower(b))
+// without lower-casing whole strings on every comparison of a sort: ASCII
+// bytes are compared folded as they come, and only from the first
+// non-ASCII byte on are the rest of both strings lower-cased (ToLower maps
+// rune by rune, so an equal ASCII prefix stays equal).
+func compareLower(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca >= utf8.RuneSelf || cb >= utf8.RuneSelf {
+			return cmp.Compare(strings.ToLower(a[i:]), strings.ToLower(b[i:]))
+		}
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }

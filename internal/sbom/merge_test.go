@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,4 +57,27 @@ func TestNormalizeRelationships(t *testing.T) {
 	if names := []string{d.Packages[0].Name, d.Packages[1].Name}; !cmp.Equal(names, []string{"a", "b"}, cmpopts.EquateEmpty()) {
 		t.Errorf("packages not sorted: %v", names)
 	}
+}
+
+func TestCompareLower(t *testing.T) {
+	words := []string{"", "a", "A", "ab", "aB", "Ab", "b", "Z", "_", "[", "`", "@scope/x", "@Scope/x", "É", "é", "e", "Éa", "éB", "\xff", "a\xff", "İ", "i", "K", "k", "ǅ", "ǆ", "Ǆ", "z\u0130", "Z\u0131"}
+	for _, a := range words {
+		for _, b := range words {
+			want := strings.Compare(strings.ToLower(a), strings.ToLower(b))
+			if got := compareLower(a, b); got != want {
+				t.Errorf("compareLower(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+func FuzzCompareLower(f *testing.F) {
+	f.Add("abc", "ABD")
+	f.Add("é", "É")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		want := strings.Compare(strings.ToLower(a), strings.ToLower(b))
+		if got := compareLower(a, b); got != want {
+			t.Errorf("compareLower(%q, %q) = %d, want %d", a, b, got, want)
+		}
+	})
 }
