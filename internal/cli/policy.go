@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
@@ -118,39 +116,20 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	if err != nil {
 		return withCode(ExitError, err)
 	}
-	var stmts []vex.Statement
-	for _, vf := range f.vex {
-		b, err := readBounded(vf, limits.VEXBytes)
-		if err != nil {
-			return withCode(ExitError, fmt.Errorf("--vex: %w", err))
-		}
-		s, err := vex.Parse(b, vf)
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		stmts = append(stmts, s...)
+	stmts, err := readVEX(f.vex)
+	if err != nil {
+		return withCode(ExitError, err)
 	}
 	var db *vulndb.DB
-	noData := ""
 	if pol.NeedsFindings() {
-		dir, err := dbDir(e, f.db)
-		if err != nil {
+		var dir string
+		if db, dir, err = openDB(e, f.db); err != nil {
 			return withCode(ExitError, err)
 		}
-		db, err = vulndb.Open(dir)
-		switch {
-		case errors.Is(err, vulndb.ErrNoData):
-			noData = dir
-		case err != nil:
-			return withCode(ExitError, fmt.Errorf("%w (rebuild it with hallmark db update or db import)", err))
-		default:
+		if db == nil {
+			fmt.Fprintf(e.stderr, "hallmark: warning: no vulnerability data in %s: vulnerability rules cannot be evaluated (run hallmark db update or hallmark db import)\n", dir)
+		} else {
 			defer db.Close()
-			if len(db.Meta().Ecosystems) == 0 {
-				noData, db = dir, nil
-			}
-		}
-		if noData != "" {
-			fmt.Fprintf(e.stderr, "hallmark: warning: no vulnerability data in %s: vulnerability rules cannot be evaluated (run hallmark db update or hallmark db import)\n", noData)
 		}
 	}
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,13 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/source"
 	"github.com/hallmark-dev/hallmark/internal/vex"
-	"github.com/hallmark-dev/hallmark/internal/vulndb"
 )
 
 var scanFormats = []string{"table", "json", "sarif", "cyclonedx-json", "openvex"}
@@ -88,40 +85,24 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	}
 	// Read every input before any work: a bad VEX file or a missing
 	// database fails fast.
-	var stmts []vex.Statement
-	for _, vf := range f.vex {
-		b, err := readBounded(vf, limits.VEXBytes)
-		if err != nil {
-			return withCode(ExitError, fmt.Errorf("--vex: %w", err))
-		}
-		s, err := vex.Parse(b, vf)
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		stmts = append(stmts, s...)
+	stmts, err := readVEX(f.vex)
+	if err != nil {
+		return withCode(ExitError, err)
 	}
 	var pol *policy.Policy
 	if f.policy != "" {
-		var err error
 		if pol, err = policy.Load(f.policy); err != nil {
 			return withCode(ExitError, err)
 		}
 	}
-	dir, err := dbDir(e, f.db)
+	db, dir, err := openDB(e, f.db)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
-	db, err := vulndb.Open(dir)
-	if err != nil {
-		if errors.Is(err, vulndb.ErrNoData) {
-			return withCode(ExitNoData, noDataError(dir))
-		}
-		return withCode(ExitError, fmt.Errorf("%w (rebuild it with hallmark db update or db import)", err))
-	}
-	defer db.Close()
-	if len(db.Meta().Ecosystems) == 0 {
+	if db == nil {
 		return withCode(ExitNoData, noDataError(dir))
 	}
+	defer db.Close()
 
 	res, err := loadSource(cmd, e, path)
 	if err != nil {
