@@ -13,6 +13,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/vex"
 	"github.com/hallmark-dev/hallmark/internal/vulndb"
 )
@@ -112,26 +113,11 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 		return withCode(ExitError, err)
 	}
 	// The policy first: a broken policy stops everything before any scan.
-	pol, err := policy.Load(f.policy)
+	gate, err := openPolicyGate(e, f.policy, f.db, f.vex)
 	if err != nil {
-		return withCode(ExitError, err)
+		return err
 	}
-	stmts, err := readVEX(f.vex)
-	if err != nil {
-		return withCode(ExitError, err)
-	}
-	var db *vulndb.DB
-	if pol.NeedsFindings() {
-		var dir string
-		if db, dir, err = openDB(e, f.db); err != nil {
-			return withCode(ExitError, err)
-		}
-		if db == nil {
-			fmt.Fprintf(e.stderr, "hallmark: warning: no vulnerability data in %s: vulnerability rules cannot be evaluated (run hallmark db update or hallmark db import)\n", dir)
-		} else {
-			defer db.Close()
-		}
-	}
+	defer gate.close()
 
 	res, err := loadSource(cmd, e, path)
 	if err != nil {
@@ -141,19 +127,7 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	if incomplete && f.strict {
 		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
 	}
-	doc := res.Document
-	doc.Normalize()
-	var result *match.Result
-	if db != nil {
-		result, err = match.Match(doc, db)
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		if len(stmts) > 0 {
-			vex.Apply(result, stmts)
-		}
-	}
-	rep, err := policy.Evaluate(pol, doc, result, time.Now().UTC())
+	rep, err := gate.evaluate(res.Document)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -179,11 +153,84 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 			fmt.Fprintf(e.stderr, "hallmark: warning: %s\n", n.Message)
 		}
 	}
-	switch {
-	case rep.Failed():
-		return withCode(ExitFindings, fmt.Errorf("policy %s: %d violation(s) of fail rules", f.policy, fail))
-	case rep.Incomplete():
-		return withCode(ExitNoData, fmt.Errorf("policy %s: no violations found, but vulnerability rules were not evaluated (no vulnerability data)", f.policy))
+	if code, err := policyVerdict(f.policy, rep); err != nil {
+		return withCode(code, err)
 	}
 	return nil
+}
+
+// policyGate is a compiled policy with what evaluating it needs: VEX
+// statements and, when the policy has vulnerability rules, the local
+// vulnerability store (nil when it holds no data). hallmark policy check
+// and hallmark verify --policy evaluate through it.
+type policyGate struct {
+	pol   *policy.Policy
+	db    *vulndb.DB
+	stmts []vex.Statement
+}
+
+// openPolicyGate loads and compiles the policy file, reads the VEX files
+// and opens the vulnerability store when the policy needs findings, warning
+// on stderr when the store holds no data. Its errors carry ExitError: a
+// broken policy stops everything before anything is read or verified.
+func openPolicyGate(e *env, file, dbFlag string, vexFiles []string) (*policyGate, error) {
+	pol, err := policy.Load(file)
+	if err != nil {
+		return nil, withCode(ExitError, err)
+	}
+	stmts, err := readVEX(vexFiles)
+	if err != nil {
+		return nil, withCode(ExitError, err)
+	}
+	g := &policyGate{pol: pol, stmts: stmts}
+	if pol.NeedsFindings() {
+		db, dir, err := openDB(e, dbFlag)
+		if err != nil {
+			return nil, withCode(ExitError, err)
+		}
+		if db == nil {
+			fmt.Fprintf(e.stderr, "hallmark: warning: no vulnerability data in %s: vulnerability rules cannot be evaluated (run hallmark db update or hallmark db import)\n", dir)
+		}
+		g.db = db
+	}
+	return g, nil
+}
+
+// close releases the vulnerability store.
+func (g *policyGate) close() {
+	if g.db != nil {
+		g.db.Close()
+	}
+}
+
+// evaluate normalizes doc, matches it against the vulnerability store when
+// one is open (applying the VEX statements), and evaluates the policy.
+func (g *policyGate) evaluate(doc *sbom.Document) (*policy.Report, error) {
+	doc.Normalize()
+	var result *match.Result
+	if g.db != nil {
+		var err error
+		if result, err = match.Match(doc, g.db); err != nil {
+			return nil, err
+		}
+		if len(g.stmts) > 0 {
+			vex.Apply(result, g.stmts)
+		}
+	}
+	return policy.Evaluate(g.pol, doc, result, time.Now().UTC())
+}
+
+// policyVerdict turns a report into an exit status: ExitFindings when a
+// fail rule is violated, ExitNoData when there was no violation but the
+// vulnerability rules could not be evaluated, ExitOK (and a nil error)
+// otherwise.
+func policyVerdict(file string, rep *policy.Report) (int, error) {
+	fail, _ := rep.Counts()
+	switch {
+	case rep.Failed():
+		return ExitFindings, fmt.Errorf("policy %s violated: %d violation(s) of fail rules", file, fail)
+	case rep.Incomplete():
+		return ExitNoData, fmt.Errorf("policy %s: no violations found, but vulnerability rules were not evaluated (no vulnerability data)", file)
+	}
+	return ExitOK, nil
 }

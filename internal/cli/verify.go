@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,9 +10,15 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/hallmark-dev/hallmark/internal/attest"
 	"github.com/hallmark-dev/hallmark/internal/keys"
+	"github.com/hallmark-dev/hallmark/internal/policy"
+	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
@@ -22,6 +29,8 @@ type verifyFlags struct {
 	typ                            string
 	sourceURI, sourceDigest, build string
 	format                         string
+	policy, db                     string
+	vex                            []string
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -40,6 +49,13 @@ npm's or any Sigstore client's) and say which check failed:
   issuer match; provenance expectations (--source-uri, --source-digest,
   --builder-id) hold.
 
+With --policy, an SBOM attestation (--type cyclonedx or spdx) is a gate too:
+after every check above passes, the SBOM the signer attested (the predicate
+of the verified statement, never that of an unverified bundle) is evaluated
+against the policy exactly as 'hallmark policy check' evaluates an SBOM,
+vulnerability rules against the local store (--db). The policy is compiled
+before anything is verified.
+
 The signer is either a public key (--key; bundles from hallmark sign/attest or
 cosign --key) or a keyless identity (--certificate-identity and
 --certificate-oidc-issuer, with --trusted-root: a Sigstore trusted_root.json,
@@ -48,10 +64,16 @@ offline. With --key the signature alone is checked (as cosign
 --insecure-ignore-tlog does; hallmark signs offline); add --trusted-root to
 require a verified transparency-log entry too.
 
-Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
+Exit status: 0 verified (and the policy passes), 1 verification failed or
+the verified SBOM violates the policy, 2 usage or input error (an invalid
+policy; --policy with a bundle that is no SBOM attestation), 4 verified and
+no violation, but vulnerability rules could not be evaluated (no
+vulnerability data).`,
 		Example: `  hallmark verify app.tar.gz --key release.pub
   hallmark verify app.tar.gz --bundle app.tar.gz.slsa-provenance.sigstore.json --key release.pub \
       --type slsa-provenance --source-uri https://github.com/org/app
+  hallmark verify app.tar.gz --bundle app.tar.gz.cyclonedx.sigstore.json --key release.pub \
+      --type cyclonedx --policy hallmark.policy.yaml
   hallmark verify sigstore-2.0.0.tgz --bundle provenance.sigstore.json --trusted-root trusted_root.json \
       --certificate-identity https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main \
       --certificate-oidc-issuer https://token.actions.githubusercontent.com`,
@@ -73,6 +95,9 @@ Exit status: 0 verified, 1 verification failed, 2 usage or input error.`,
 	fl.StringVar(&f.sourceDigest, "source-digest", "", "provenance: require this source commit (gitCommit:SHA, sha1:SHA or SHA)")
 	fl.StringVar(&f.build, "builder-id", "", "provenance: require this builder id")
 	fl.StringVarP(&f.format, "output-format", "o", "text", "output format: text, json")
+	fl.StringVar(&f.policy, "policy", "", "evaluate this policy file (see hallmark policy) over the verified SBOM attestation")
+	addDBFlag(cmd, &f.db)
+	fl.StringArrayVar(&f.vex, "vex", nil, "with --policy: apply an OpenVEX or CycloneDX VEX document (repeatable)")
 	return cmd
 }
 
@@ -91,6 +116,14 @@ type verifyReport struct {
 	PredicateType string            `json:"predicateType,omitempty"`
 	Timestamps    []verifyTime      `json:"timestamps,omitempty"`
 	TlogIndex     []int64           `json:"tlogIndex,omitempty"`
+	// Policy is the --policy evaluation of the verified SBOM, with the
+	// fields of hallmark policy check -o json.
+	Policy *verifyPolicy `json:"policy,omitempty"`
+}
+
+type verifyPolicy struct {
+	*policy.Report
+	Verdict string `json:"verdict"`
 }
 
 type verifyTime struct {
@@ -107,9 +140,26 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 		f.bundle = file + ".sigstore.json"
 	}
 	if f.typ != "" {
-		if _, err := attest.PredicateType(f.typ); err != nil {
+		pt, err := attest.PredicateType(f.typ)
+		if err != nil {
 			return withCode(ExitError, err)
 		}
+		if f.policy != "" && sbomDecoder(pt) == nil {
+			return withCode(ExitError, errPolicyNeedsSBOM(fmt.Sprintf("--type %s is predicate type %s", f.typ, pt)))
+		}
+	}
+	if f.policy == "" && len(f.vex) > 0 {
+		return withCode(ExitError, fmt.Errorf("--vex needs --policy"))
+	}
+	var gate *policyGate
+	if f.policy != "" {
+		// The policy first: a broken policy stops everything before
+		// anything is verified.
+		var err error
+		if gate, err = openPolicyGate(e, f.policy, f.db, f.vex); err != nil {
+			return err
+		}
+		defer gate.close()
 	}
 	o := verify.Options{
 		Identity: f.identity, IdentityRegexp: f.identityRegexp,
@@ -150,6 +200,9 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 	if err != nil {
 		return fail(err)
 	}
+	if gate != nil && b.GetMessageSignature() != nil {
+		return withCode(ExitError, errPolicyNeedsSBOM(f.bundle+" holds a message signature"))
+	}
 	res, err := verify.File(cmd.Context(), b, file, o)
 	if err != nil {
 		return fail(err)
@@ -165,10 +218,103 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 		report.Timestamps = append(report.Timestamps, verifyTime{Kind: t.Kind, URI: t.URI, Time: t.Time.UTC()})
 	}
 	report.TlogIndex = res.TlogIndex
-	if f.format == "json" {
-		return writeJSON(e.stdout, report)
+	if gate == nil {
+		if f.format == "json" {
+			return writeJSON(e.stdout, report)
+		}
+		return writeVerifyText(e.stdout, report)
 	}
-	return writeVerifyText(e.stdout, report)
+
+	// Verified: only now is the attested SBOM read and evaluated.
+	doc, err := verifiedSBOM(res, f.bundle)
+	if err != nil {
+		return err
+	}
+	rep, err := gate.evaluate(doc)
+	if err != nil {
+		return withCode(ExitError, fmt.Errorf("verified %s; policy %s: %w", file, f.policy, err))
+	}
+	report.Policy = &verifyPolicy{Report: rep, Verdict: "pass"}
+	code, verr := policyVerdict(f.policy, rep)
+	switch code {
+	case ExitFindings:
+		report.Policy.Verdict = "fail"
+	case ExitNoData:
+		report.Policy.Verdict = "incomplete"
+	}
+	if f.format == "json" {
+		err = writeJSON(e.stdout, report)
+	} else {
+		err = writeVerifyPolicyText(e.stdout, report, f.policy)
+	}
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if verr != nil {
+		word := "FAIL"
+		if code == ExitNoData {
+			word = "NOT EVALUATED"
+		}
+		return withCode(code, fmt.Errorf("verified: %s (signer %s); policy: %s: %w", file, report.Signer, word, verr))
+	}
+	return nil
+}
+
+// errPolicyNeedsSBOM is the usage error of --policy with anything but an
+// SBOM attestation.
+func errPolicyNeedsSBOM(why string) error {
+	return fmt.Errorf("--policy needs an SBOM attestation (--type cyclonedx or spdx): %s", why)
+}
+
+// sbomDecoder returns the decoder of an SBOM predicate type (CycloneDX or
+// SPDX JSON, the URIs hallmark attest and cosign use), or nil.
+func sbomDecoder(predicateType string) func(io.Reader) (*sbom.Document, error) {
+	cdxType, _ := attest.PredicateType("cyclonedx")
+	spdxType, _ := attest.PredicateType("spdx")
+	switch predicateType {
+	case cdxType:
+		return cyclonedx.Decode
+	case spdxType:
+		return spdx.Decode
+	}
+	return nil
+}
+
+// verifiedSBOM decodes the predicate of a verified statement: the in-toto
+// statement verify.File parsed from the signed DSSE payload, so what is
+// evaluated is exactly what was verified (re-encoded from the parsed
+// statement, never re-read from the bundle).
+func verifiedSBOM(res *verify.Result, bundlePath string) (*sbom.Document, error) {
+	if res.Statement == nil {
+		return nil, withCode(ExitError, errPolicyNeedsSBOM(bundlePath+" holds a "+res.Kind))
+	}
+	pt := res.Statement.GetPredicateType()
+	decode := sbomDecoder(pt)
+	if decode == nil {
+		return nil, withCode(ExitError, errPolicyNeedsSBOM(fmt.Sprintf("the verified predicate type is %s", pt)))
+	}
+	raw, err := protojson.Marshal(res.Statement.GetPredicate())
+	if err != nil {
+		return nil, withCode(ExitError, fmt.Errorf("verified; re-encode the predicate of %s: %w", bundlePath, err))
+	}
+	doc, err := decode(bytes.NewReader(raw))
+	if err != nil {
+		return nil, withCode(ExitError, fmt.Errorf("verified, but the attested SBOM in %s cannot be evaluated: %w", bundlePath, err))
+	}
+	doc.Source = bundlePath
+	return doc, nil
+}
+
+// writeVerifyPolicyText writes the verification report, then the policy
+// table.
+func writeVerifyPolicyText(w io.Writer, r verifyReport, policyFile string) error {
+	if err := writeVerifyText(w, r); err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "\nPolicy %s over the verified SBOM (%d packages):\n", policyFile, r.Policy.Packages); err != nil {
+		return err
+	}
+	return report.PolicyTable(w, r.Policy.Report)
 }
 
 func writeJSON(w io.Writer, v any) error {

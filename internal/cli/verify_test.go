@@ -6,7 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -367,5 +369,98 @@ func TestCosignMaterial(t *testing.T) {
 	code, _, stderr = runEnv(t, nil, "sign", blob, "--key", key, "--bundle", out+"3")
 	if code != ExitError || !strings.Contains(stderr, "HALLMARK_PASSWORD") {
 		t.Errorf("no password: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestVerifyPolicyOnlyVerified: --policy evaluates the attested SBOM only
+// after every check passed. Bundles whose payload was swapped or whose
+// signature was changed carry SBOMs that violate the policy; each gives the
+// verification error and no policy result.
+func TestVerifyPolicyOnlyVerified(t *testing.T) {
+	f := newFixture(t)
+	d := f.dir
+	pol := filepath.Join(d, "ban.yaml")
+	writeFile(t, pol, "rules:\n  - id: banned\n    kind: bans\n    packages:\n      - {name: left-pad, ecosystem: npm}\n      - {name: evil-pad, ecosystem: npm}\n")
+
+	payloadChanged := filepath.Join(d, "payload-changed.json")
+	editJSON(t, f.att, payloadChanged, func(m map[string]any) {
+		env := m["dsseEnvelope"].(map[string]any)
+		p, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
+		p = bytes.Replace(p, []byte("left-pad"), []byte("evil-pad"), 1)
+		env["payload"] = base64.StdEncoding.EncodeToString(p)
+	})
+	sigChanged := filepath.Join(d, "sig-changed.json")
+	editJSON(t, f.att, sigChanged, func(m map[string]any) {
+		sig := m["dsseEnvelope"].(map[string]any)["signatures"].([]any)[0].(map[string]any)
+		sig["sig"] = flipBase64(t, sig["sig"].(string))
+	})
+	other := filepath.Join(d, "other.tar.gz")
+	writeFile(t, other, "another artifact\n")
+
+	// The genuine bundle: verified, and its SBOM violates the policy.
+	code, out, stderr := runEnv(t, nil, "verify", f.art, "--bundle", f.att, "--key", f.pub, "--type", "cyclonedx", "--policy", pol)
+	if code != ExitFindings || !strings.Contains(out, "Verified OK") || !strings.Contains(out, "FAIL  banned  pkg:npm/left-pad@1.3.0") ||
+		!strings.Contains(stderr, "verified: "+f.art) || !strings.Contains(stderr, "policy: FAIL: policy "+pol+" violated") {
+		t.Fatalf("genuine bundle: exit %d\n%s%s", code, out, stderr)
+	}
+
+	tests := []struct {
+		name, art, bundle, want string
+	}{
+		{"payload swapped", f.art, payloadChanged, "signature check failed"},
+		{"signature changed", f.art, sigChanged, "signature check failed"},
+		{"another artifact", other, f.att, "artifact digest check failed"},
+	}
+	for _, tt := range tests {
+		for _, format := range []string{"text", "json"} {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				code, out, stderr := runEnv(t, nil, "verify", tt.art, "--bundle", tt.bundle, "--key", f.pub, "--type", "cyclonedx", "--policy", pol, "-o", format)
+				if code != ExitFindings || !strings.Contains(stderr, tt.want) {
+					t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, ExitFindings, tt.want)
+				}
+				if strings.Contains(stderr, "policy") || strings.Contains(out, "pad") || strings.Contains(out, "banned") || strings.Contains(out, `"policy"`) {
+					t.Errorf("a policy result for an unverified bundle:\n%s%s", out, stderr)
+				}
+			})
+		}
+	}
+}
+
+// TestVerifyPolicyBadPredicate: a verified attestation whose predicate is
+// not a readable SBOM of its type is an input error (exit 2), not a pass.
+func TestVerifyPolicyBadPredicate(t *testing.T) {
+	f := newFixture(t)
+	d := f.dir
+	signer, err := keys.ReadPrivateFile(f.key, func() ([]byte, error) { return []byte(testPassword), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := sign.NewKeypair(signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("release artifact contents\n"))
+	stmt, err := attest.Statement([]attest.Subject{{Name: "app.tar.gz", Digest: map[string]string{"sha256": hex.EncodeToString(sum[:])}}},
+		"https://cyclonedx.org/bom", []byte(`{"bomFormat":"CycloneDX","components":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sign.DSSE(context.Background(), attest.PayloadType, stmt, kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := sign.Marshal(b)
+	bundle := filepath.Join(d, "nospec.json")
+	writeFile(t, bundle, string(data))
+	pol := filepath.Join(d, "p.yaml")
+	writeFile(t, pol, "rules:\n  - {id: lic, kind: licenses, deny: [AGPL-3.0-only]}\n")
+
+	code, out, stderr := runEnv(t, nil, "verify", f.art, "--bundle", bundle, "--key", f.pub, "--policy", pol)
+	if code != ExitError || !strings.Contains(stderr, "verified, but the attested SBOM in "+bundle+" cannot be evaluated") || !strings.Contains(stderr, "no specVersion") {
+		t.Errorf("exit %d\n%s%s", code, out, stderr)
+	}
+	// Without --policy the same bundle verifies: the predicate is the signer's business.
+	if code, out, stderr := runEnv(t, nil, "verify", f.art, "--bundle", bundle, "--key", f.pub, "--type", "cyclonedx"); code != 0 {
+		t.Errorf("without --policy: exit %d\n%s%s", code, out, stderr)
 	}
 }
