@@ -33,6 +33,9 @@ const (
 	TOMLDepth = 16
 	// BinaryBytes is the largest executable inspected for build information.
 	BinaryBytes = 2 << 30
+	// WorkspaceManifests is the most member manifests (Cargo.toml) read
+	// for one workspace; ruff, one of the largest Rust workspaces, has 51.
+	WorkspaceManifests = 4096
 )
 
 // Bounds on vulnerability data (OSV exports, mirrors, the local index).

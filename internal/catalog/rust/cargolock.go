@@ -37,8 +37,14 @@ const (
 // from (ripgrep's grep-* crates are published crates reached by path) and
 // because they are the roots of the dependency graph; the lockfile alone
 // cannot tell a workspace member from another path crate. A crate from the
-// registry or git is Direct when a path crate depends on it. Cargo.lock
-// does not record dev- or build-dependency kinds, so no Scope is set.
+// registry or git is Direct when a path crate depends on it.
+//
+// Cargo.lock does not record whether a dependency is normal, optional, build
+// or dev: only the manifests say it. When a Cargo.toml sits beside the
+// lockfile, it and the manifests of the workspace's crates are read (see
+// readWorkspace and applyScopes) and each crate gets the Scope of the way
+// the workspace reaches it; Direct then means declared by a workspace crate.
+// Without a Cargo.toml no Scope is set.
 //
 // Edges are the "dependencies" entries, each resolved to the exact
 // (name, version, source) package they name.
@@ -138,6 +144,7 @@ func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	}
 
 	var unresolved []string
+	adj := make([][]int, len(lock.Package))
 	for i, lp := range lock.Package {
 		from := &res.Packages[i]
 		for _, d := range lp.Dependencies {
@@ -146,9 +153,18 @@ func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 				unresolved = append(unresolved, d)
 				continue
 			}
+			adj[i] = append(adj[i], j)
 			res.Relationships = append(res.Relationships, sbom.Relationship{From: from.ID, To: res.Packages[j].ID})
-			if from.SourceKind == "path" && res.Packages[j].SourceKind != "path" {
-				res.Packages[j].Direct = true
+		}
+	}
+	if crates := readWorkspace(fsys, path.Dir(p)); crates != nil {
+		applyScopes(res.Packages, adj, crates)
+	} else {
+		for i, to := range adj {
+			for _, j := range to {
+				if res.Packages[i].SourceKind == "path" && res.Packages[j].SourceKind != "path" {
+					res.Packages[j].Direct = true
+				}
 			}
 		}
 	}
