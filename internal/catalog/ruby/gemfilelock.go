@@ -44,8 +44,13 @@ const (
 // machine, but the lockfile pins every one of them). GIT gems have
 // SourceKind "git", PATH gems SourceKind "path" (for a gem developed in the
 // repository, such as Rails' own components, these are the project's gems
-// that the Gemfile depends on). Gems in DEPENDENCIES are Direct. The
-// Gemfile's groups are not read, so no Scope is set: a Gemfile is Ruby code.
+// that the Gemfile depends on). Gems in DEPENDENCIES are Direct.
+//
+// The lockfile does not record Bundler groups; only the Gemfile does. When
+// a Gemfile (gems.rb for gems.locked) sits beside the lockfile, its
+// literal group declarations are read without executing it (see
+// readGemfile) and each gem gets the Scope of the groups that reach it
+// (see applyGroups). Without a readable Gemfile no Scope is set.
 //
 // Edges go from each spec to every locked variant of each gem it depends on
 // (a dependency names a gem, not a platform).
@@ -170,6 +175,9 @@ func (GemfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 			setProp(pk, PropBundledWith, bundledWith)
 		}
 		res.Packages = append(res.Packages, *pk)
+	}
+	if groups, ok := readGemfile(fsys, gemfileFor(p)); ok {
+		applyGroups(res.Packages, specs, direct, groups)
 	}
 	for i, s := range specs {
 		for _, d := range s.deps {
