@@ -210,3 +210,15 @@ func FuzzGemfile(f *testing.F) {
 		catalogtest.CheckInvariants(t, res)
 	})
 }
+
+// BenchmarkRailsAppScopes: testdata/rails-app with its Gemfile (the corpus
+// holds no Gemfile).
+func BenchmarkRailsAppScopes(b *testing.B) {
+	fsys := os.DirFS("testdata/rails-app")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (GemfileLock{}).Catalog(context.Background(), fsys, "Gemfile.lock"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

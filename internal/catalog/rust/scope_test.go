@@ -223,3 +223,15 @@ func FuzzCargoToml(f *testing.F) {
 		catalogtest.CheckInvariants(t, res)
 	})
 }
+
+// BenchmarkWorkspaceScopes: testdata/workspace with its three manifests
+// (the corpus holds no Cargo.toml).
+func BenchmarkWorkspaceScopes(b *testing.B) {
+	fsys := os.DirFS("testdata/workspace")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (CargoLock{}).Catalog(context.Background(), fsys, "Cargo.lock"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
