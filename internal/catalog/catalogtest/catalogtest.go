@@ -88,3 +88,21 @@ func CheckInvariants(t testing.TB, res *catalog.Result) {
 		}
 	}
 }
+
+// Triple is a package's name, version and purl, as a corpus test pins them.
+type Triple struct{ Name, Version, PURL string }
+
+// CheckSample fails the test unless, for every sample, res holds exactly one
+// package of that name and it has that version and purl.
+func CheckSample(t testing.TB, res *catalog.Result, samples []Triple) {
+	t.Helper()
+	for _, w := range samples {
+		var got []Triple
+		for _, p := range Find(res, w.Name) {
+			got = append(got, Triple{p.Name, p.Version, p.PURL})
+		}
+		if len(got) != 1 || got[0] != w {
+			t.Errorf("package %s: got %v, want %v", w.Name, got, w)
+		}
+	}
+}

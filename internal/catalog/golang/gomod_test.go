@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/catalogtest"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
@@ -35,9 +34,9 @@ func TestGoModCorpus(t *testing.T) {
 			// (any version) by cli/go-internal.
 			dir: "cli__cli", count: 158, direct: 47,
 			sample: []triple{
-				{"github.com/AlecAivazis/survey/v2", "v2.3.7", "pkg:golang/github.com/AlecAivazis/survey/v2@v2.3.7"},
-				{"github.com/charmbracelet/lipgloss", "v0.10.1-0.20240413172830-d0be07ea6b9c", "pkg:golang/github.com/charmbracelet/lipgloss@v0.10.1-0.20240413172830-d0be07ea6b9c"},
-				{"github.com/cli/go-internal", "v0.0.0-20241024130215-fa3c22e38b9b", "pkg:golang/github.com/cli/go-internal@v0.0.0-20241024130215-fa3c22e38b9b"},
+				{Name: "github.com/AlecAivazis/survey/v2", Version: "v2.3.7", PURL: "pkg:golang/github.com/AlecAivazis/survey/v2@v2.3.7"},
+				{Name: "github.com/charmbracelet/lipgloss", Version: "v0.10.1-0.20240413172830-d0be07ea6b9c", PURL: "pkg:golang/github.com/charmbracelet/lipgloss@v0.10.1-0.20240413172830-d0be07ea6b9c"},
+				{Name: "github.com/cli/go-internal", Version: "v0.0.0-20241024130215-fa3c22e38b9b", PURL: "pkg:golang/github.com/cli/go-internal@v0.0.0-20241024130215-fa3c22e38b9b"},
 			},
 		},
 		{
@@ -46,9 +45,9 @@ func TestGoModCorpus(t *testing.T) {
 			// replaced but not required (only reached through the graph).
 			dir: "prometheus__prometheus", count: 250, direct: 109,
 			sample: []triple{
-				{"github.com/prometheus/common", "v0.70.1", "pkg:golang/github.com/prometheus/common@v0.70.1"},
-				{"golang.org/x/net", "v0.57.0", "pkg:golang/golang.org/x/net@v0.57.0"},
-				{"github.com/linode/linodego", "v1.69.1", "pkg:golang/github.com/linode/linodego@v1.69.1"},
+				{Name: "github.com/prometheus/common", Version: "v0.70.1", PURL: "pkg:golang/github.com/prometheus/common@v0.70.1"},
+				{Name: "golang.org/x/net", Version: "v0.57.0", PURL: "pkg:golang/golang.org/x/net@v0.57.0"},
+				{Name: "github.com/linode/linodego", Version: "v1.69.1", PURL: "pkg:golang/github.com/linode/linodego@v1.69.1"},
 			},
 		},
 	}
@@ -76,25 +75,12 @@ func TestGoModCorpus(t *testing.T) {
 			if hashed != tt.count {
 				t.Errorf("hashed = %d, want %d", hashed, tt.count)
 			}
-			checkTriples(t, res, tt.sample)
+			catalogtest.CheckSample(t, res, tt.sample)
 		})
 	}
 }
 
-type triple struct{ name, version, purl string }
-
-func checkTriples(t *testing.T, res *catalog.Result, want []triple) {
-	t.Helper()
-	for _, w := range want {
-		var got []triple
-		for _, p := range catalogtest.Find(res, w.name) {
-			got = append(got, triple{p.Name, p.Version, p.PURL})
-		}
-		if len(got) != 1 || got[0] != w {
-			t.Errorf("package %s: got %v, want %v", w.name, got, w)
-		}
-	}
-}
+type triple = catalogtest.Triple
 
 func TestGoModReplaceExclude(t *testing.T) {
 	res := catalogtest.Run(t, GoMod{}, "testdata/gomod/replace/go.mod")

@@ -35,7 +35,7 @@ func count(res *catalog.Result) counts {
 	return c
 }
 
-type triple struct{ name, version, purl string }
+type triple = catalogtest.Triple
 
 // Expected counts from testdata/truth.py (packages, dev packages, with
 // SHA-1, with license, edges). The corpus has no composer.json, so nothing
@@ -50,7 +50,7 @@ func TestComposerLock(t *testing.T) {
 			path: sharedtest.Path(t, "corpus/composer/BookStackApp__BookStack/composer.lock"),
 			want: counts{147, 37, 0, 147, 244},
 			sample: []triple{
-				{"aws/aws-crt-php", "v1.2.6", "pkg:composer/aws/aws-crt-php@v1.2.6"},
+				{Name: "aws/aws-crt-php", Version: "v1.2.6", PURL: "pkg:composer/aws/aws-crt-php@v1.2.6"},
 			},
 		},
 		{
@@ -61,8 +61,8 @@ func TestComposerLock(t *testing.T) {
 			path: "testdata/corners/composer.lock",
 			want: counts{6, 1, 1, 5, 5},
 			sample: []triple{
-				{"monolog/monolog", "3.5.0", "pkg:composer/monolog/monolog@3.5.0"},
-				{"symfony/polyfill-php80", "v1.29.0", "pkg:composer/symfony/polyfill-php80@v1.29.0"},
+				{Name: "monolog/monolog", Version: "3.5.0", PURL: "pkg:composer/monolog/monolog@3.5.0"},
+				{Name: "symfony/polyfill-php80", Version: "v1.29.0", PURL: "pkg:composer/symfony/polyfill-php80@v1.29.0"},
 			},
 		},
 	}
@@ -73,15 +73,7 @@ func TestComposerLock(t *testing.T) {
 			if diff := cmp.Diff(tt.want, count(res)); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
-			for _, w := range tt.sample {
-				var got []triple
-				for _, p := range catalogtest.Find(res, w.name) {
-					got = append(got, triple{p.Name, p.Version, p.PURL})
-				}
-				if len(got) != 1 || got[0] != w {
-					t.Errorf("package %s: got %v, want %v", w.name, got, w)
-				}
-			}
+			catalogtest.CheckSample(t, res, tt.sample)
 		})
 	}
 }

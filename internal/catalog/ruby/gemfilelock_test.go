@@ -35,7 +35,7 @@ func count(res *catalog.Result) counts {
 	return c
 }
 
-type triple struct{ name, version, purl string }
+type triple = catalogtest.Triple
 
 // Expected counts from testdata/truth.py (spec entries, platform variants,
 // direct specs, specs with a checksum, edges), which reads the file by hand.
@@ -51,7 +51,7 @@ func TestGemfileLock(t *testing.T) {
 			path: sharedtest.Path(t, "corpus/rubygems/lobsters__lobsters/Gemfile.lock"),
 			want: counts{183, 6, 60, 183, 292},
 			sample: []triple{
-				{"actionpack-page_caching", "1.2.4", "pkg:gem/actionpack-page_caching@1.2.4"},
+				{Name: "actionpack-page_caching", Version: "1.2.4", PURL: "pkg:gem/actionpack-page_caching@1.2.4"},
 			},
 		},
 		{
@@ -60,15 +60,15 @@ func TestGemfileLock(t *testing.T) {
 			path: sharedtest.Path(t, "corpus/rubygems/rails__rails/Gemfile.lock"),
 			want: counts{264, 32, 96, 250, 474},
 			sample: []triple{
-				{"actioncable", "8.2.0.alpha", "pkg:gem/actioncable@8.2.0.alpha"},
+				{Name: "actioncable", Version: "8.2.0.alpha", PURL: "pkg:gem/actioncable@8.2.0.alpha"},
 			},
 		},
 		{
 			path: "testdata/git/Gemfile.lock",
 			want: counts{11, 3, 6, 0, 14},
 			sample: []triple{
-				{"activesupport", "7.2.0.beta1", "pkg:gem/activesupport@7.2.0.beta1"},
-				{"acme-client", "2.0.1", "pkg:gem/acme-client@2.0.1?repository_url=https:%2F%2Fgems.example.com%2Fprivate%2F"},
+				{Name: "activesupport", Version: "7.2.0.beta1", PURL: "pkg:gem/activesupport@7.2.0.beta1"},
+				{Name: "acme-client", Version: "2.0.1", PURL: "pkg:gem/acme-client@2.0.1?repository_url=https:%2F%2Fgems.example.com%2Fprivate%2F"},
 			},
 		},
 	}
@@ -79,15 +79,7 @@ func TestGemfileLock(t *testing.T) {
 			if diff := cmp.Diff(tt.want, count(res)); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
-			for _, w := range tt.sample {
-				var got []triple
-				for _, p := range catalogtest.Find(res, w.name) {
-					got = append(got, triple{p.Name, p.Version, p.PURL})
-				}
-				if len(got) != 1 || got[0] != w {
-					t.Errorf("package %s: got %v, want %v", w.name, got, w)
-				}
-			}
+			catalogtest.CheckSample(t, res, tt.sample)
 		})
 	}
 }

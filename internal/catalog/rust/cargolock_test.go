@@ -18,7 +18,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
 )
 
-type triple struct{ name, version, purl string }
+type triple = catalogtest.Triple
 
 type counts struct{ packages, path, hashed, direct, edges int }
 
@@ -52,9 +52,9 @@ func TestCargoLock(t *testing.T) {
 			path: sharedtest.Path(t, "corpus/cargo/BurntSushi__ripgrep/Cargo.lock"),
 			want: counts{63, 11, 52, 29, 145},
 			sample: []triple{
-				{"aho-corasick", "1.1.5", "pkg:cargo/aho-corasick@1.1.5"},
-				{"anyhow", "1.0.104", "pkg:cargo/anyhow@1.0.104"},
-				{"grep-cli", "0.1.12", "pkg:cargo/grep-cli@0.1.12"},
+				{Name: "aho-corasick", Version: "1.1.5", PURL: "pkg:cargo/aho-corasick@1.1.5"},
+				{Name: "anyhow", Version: "1.0.104", PURL: "pkg:cargo/anyhow@1.0.104"},
+				{Name: "grep-cli", Version: "0.1.12", PURL: "pkg:cargo/grep-cli@0.1.12"},
 			},
 		},
 		{
@@ -63,29 +63,29 @@ func TestCargoLock(t *testing.T) {
 			path: sharedtest.Path(t, "corpus/cargo/astral-sh__ruff/Cargo.lock"),
 			want: counts{556, 51, 505, 131, 1957},
 			sample: []triple{
-				{"ruff_python_parser", "0.0.10", "pkg:cargo/ruff_python_parser@0.0.10"},
-				{"anstyle", "1.0.14", "pkg:cargo/anstyle@1.0.14"},
+				{Name: "ruff_python_parser", Version: "0.0.10", PURL: "pkg:cargo/ruff_python_parser@0.0.10"},
+				{Name: "anstyle", Version: "1.0.14", PURL: "pkg:cargo/anstyle@1.0.14"},
 			},
 		},
 		{
 			path: "testdata/v1/Cargo.lock",
 			want: counts{7, 2, 5, 3, 9},
 			sample: []triple{
-				{"rand", "0.7.3", "pkg:cargo/rand@0.7.3"},
-				{"util", "0.1.0", "pkg:cargo/util@0.1.0"},
+				{Name: "rand", Version: "0.7.3", PURL: "pkg:cargo/rand@0.7.3"},
+				{Name: "util", Version: "0.1.0", PURL: "pkg:cargo/util@0.1.0"},
 			},
 		},
 		{
 			path:   "testdata/v2/Cargo.lock",
 			want:   counts{5, 1, 4, 2, 4},
-			sample: []triple{{"nix", "0.26.4", "pkg:cargo/nix@0.26.4"}},
+			sample: []triple{{Name: "nix", Version: "0.26.4", PURL: "pkg:cargo/nix@0.26.4"}},
 		},
 		{
 			path: "testdata/v3git/Cargo.lock",
 			want: counts{5, 1, 2, 3, 4},
 			sample: []triple{
-				{"internal-auth", "2.1.0", "pkg:cargo/internal-auth@2.1.0?repository_url=https:%2F%2Fcargo.example.com%2Findex%2F"},
-				{"regex", "1.10.2", "pkg:cargo/regex@1.10.2?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Frust-lang%2Fregex%40a5d8ef3c1e6a2b8e2d4ea2e51c4e4a6a8c2c1a0d"},
+				{Name: "internal-auth", Version: "2.1.0", PURL: "pkg:cargo/internal-auth@2.1.0?repository_url=https:%2F%2Fcargo.example.com%2Findex%2F"},
+				{Name: "regex", Version: "1.10.2", PURL: "pkg:cargo/regex@1.10.2?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Frust-lang%2Fregex%40a5d8ef3c1e6a2b8e2d4ea2e51c4e4a6a8c2c1a0d"},
 			},
 		},
 	}
@@ -96,15 +96,7 @@ func TestCargoLock(t *testing.T) {
 			if diff := cmp.Diff(tt.want, count(res), cmp.AllowUnexported(counts{})); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
-			for _, w := range tt.sample {
-				var got []triple
-				for _, p := range catalogtest.Find(res, w.name) {
-					got = append(got, triple{p.Name, p.Version, p.PURL})
-				}
-				if len(got) != 1 || got[0] != w {
-					t.Errorf("package %s: got %v, want %v", w.name, got, w)
-				}
-			}
+			catalogtest.CheckSample(t, res, tt.sample)
 		})
 	}
 }
