@@ -46,6 +46,22 @@ func runAt(t testing.TB, c catalog.Cataloger, dir, rel string) (*catalog.Result,
 	return c.Catalog(context.Background(), os.DirFS(dir), rel)
 }
 
+// rows runs c on rel inside dir, fails the test on an error or a broken
+// invariant, and returns the result with the rows of its packages, in order.
+func rows(t testing.TB, c catalog.Cataloger, dir, rel string) (*catalog.Result, []row) {
+	t.Helper()
+	res, err := runAt(t, c, dir, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalogtest.CheckInvariants(t, res)
+	var got []row
+	for _, p := range res.Packages {
+		got = append(got, rowOf(p))
+	}
+	return res, got
+}
+
 func byName(res *catalog.Result) map[string][]sbom.Package {
 	m := map[string][]sbom.Package{}
 	for _, p := range res.Packages {
@@ -221,15 +237,7 @@ func TestUVPydanticEdges(t *testing.T) {
 }
 
 func TestRequirementsFixture(t *testing.T) {
-	res, err := runAt(t, Requirements{}, "testdata/requirements", "requirements.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, Requirements{}, "testdata/requirements", "requirements.txt")
 	// base.txt includes requirements.txt back and common.txt includes
 	// base.txt: the cycles are read once. "-e ." is the project: left out.
 	// requests and urllib3 are unpinned here and pinned by constraints.txt.
@@ -278,15 +286,7 @@ func TestRequirementsFixture(t *testing.T) {
 func TestRequirementsFixtureOthers(t *testing.T) {
 	// Line-style pip-compile annotations: pytest is declared (via dev.in),
 	// the rest are its dependencies.
-	res, err := runAt(t, Requirements{}, "testdata/requirements", "requirements/dev.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, Requirements{}, "testdata/requirements", "requirements/dev.txt")
 	want := []row{
 		{"iniconfig", "2.0.0", "pkg:pypi/iniconfig@2.0.0", sbom.ScopeDev, false, "", "", 7},
 		{"packaging", "24.0", "pkg:pypi/packaging@24.0", sbom.ScopeDev, false, "", "", 8},
@@ -301,7 +301,7 @@ func TestRequirementsFixtureOthers(t *testing.T) {
 	}
 
 	// A missing include is reported, and what was read is kept.
-	res, err = runAt(t, Requirements{}, "testdata/requirements", "requirements/missing.txt")
+	res, err := runAt(t, Requirements{}, "testdata/requirements", "requirements/missing.txt")
 	if !errors.Is(err, fs.ErrNotExist) || res == nil || len(res.Packages) != 1 {
 		t.Errorf("missing include: %v, %+v", err, res)
 	}
@@ -314,15 +314,7 @@ func TestRequirementsFixtureOthers(t *testing.T) {
 }
 
 func TestPoetryV1Fixture(t *testing.T) {
-	res, err := runAt(t, PoetryLock{}, "testdata/poetry-v1", "poetry.lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, PoetryLock{}, "testdata/poetry-v1", "poetry.lock")
 	// Direct comes from pyproject.toml. redis is main but optional: an extra.
 	want := []row{
 		{"certifi", "2023.7.22", "pkg:pypi/certifi@2023.7.22", "", false, "", "", 1},
@@ -355,15 +347,7 @@ func TestPoetryV1Fixture(t *testing.T) {
 }
 
 func TestPipfileFixture(t *testing.T) {
-	res, err := runAt(t, PipfileLock{}, "testdata/pipenv", "Pipfile.lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, PipfileLock{}, "testdata/pipenv", "Pipfile.lock")
 	// click 8.1.7 is in default and develop: one runtime package with both
 	// lines. The "docs" category locks click 8.1.6: a second package.
 	// my-project (editable ".") is the project.
@@ -386,15 +370,7 @@ func TestPipfileFixture(t *testing.T) {
 }
 
 func TestUVWorkspaceFixture(t *testing.T) {
-	res, err := runAt(t, UVLock{}, "testdata/uv-workspace", "uv.lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, UVLock{}, "testdata/uv-workspace", "uv.lock")
 	// The virtual root acme-workspace is the project. Members are roots of the
 	// walk too, and emitted because something depends on them. h2 is runtime
 	// through httpx[http2]; socksio (an extra nobody asks for) is reached by
@@ -425,15 +401,7 @@ func TestUVWorkspaceFixture(t *testing.T) {
 }
 
 func TestPDMFixture(t *testing.T) {
-	res, err := runAt(t, PDMLock{}, "testdata/pdm", "pdm.lock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalogtest.CheckInvariants(t, res)
-	var got []row
-	for _, p := range res.Packages {
-		got = append(got, rowOf(p))
-	}
+	res, got := rows(t, PDMLock{}, "testdata/pdm", "pdm.lock")
 	// coverage and coverage[toml] are one package. psycopg's group is an
 	// extra of pyproject.toml: optional. shared-utils is direct through PDM's
 	// "-e ...#egg=shared-utils" dev dependency.
@@ -462,7 +430,7 @@ func TestPDMFixture(t *testing.T) {
 
 	// Without pyproject.toml, Direct is inferred from the graph.
 	data, _ := os.ReadFile("testdata/pdm/pdm.lock")
-	res, err = PDMLock{}.Catalog(context.Background(), fstest.MapFS{"pdm.lock": {Data: data}}, "pdm.lock")
+	res, err := PDMLock{}.Catalog(context.Background(), fstest.MapFS{"pdm.lock": {Data: data}}, "pdm.lock")
 	if err != nil {
 		t.Fatal(err)
 	}
