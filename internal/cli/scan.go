@@ -177,7 +177,8 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	case gate && result.Fails(threshold):
 		return withCode(ExitFindings, fmt.Errorf("findings at or above %s", f.failOn))
 	case rep != nil && rep.Failed():
-		return withCode(ExitFindings, fmt.Errorf("policy %s violated", f.policy))
+		code, err := policyVerdict(f.policy, rep)
+		return withCode(code, err)
 	case len(result.Unchecked) > 0 || incomplete:
 		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d package(s) not checked, %d file(s) not read", len(result.Unchecked), len(res.Problems)))
 	}
