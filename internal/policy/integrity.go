@@ -54,6 +54,9 @@ const (
 	propPinned = "hallmark:actions:pinned" // internal/catalog/actions.PropPinned
 	propKind   = "hallmark:actions:kind"
 	propYarn   = "hallmark:yarn:checksum"
+	// propYarnConditions is npm.PropConditions (not imported: policy reads
+	// properties, not catalogers).
+	propYarnConditions = "hallmark:yarn:conditions"
 	// propBundled marks an npm bundled dependency, which ships inside its
 	// parent's tarball and is covered by the parent's integrity
 	// (internal/catalog/npm.PropBundled).
@@ -165,7 +168,12 @@ func (r *integrityRule) evaluate(c *evalContext, rule *Rule, pkgs []int, emit fu
 			if len(p.Locations) > 0 {
 				where = p.Locations[0].Path
 			}
-			emit(c.violation(rule, p, "no integrity hash recorded in "+where, hashFix(p)))
+			fact, fix := "no integrity hash recorded in "+where, hashFix(p)
+			if cond := p.Properties[propYarnConditions]; cond != "" {
+				fact += " (platform-conditional entry, " + cond + ": Yarn checksums only packages it fetched)"
+				fix = "list every platform you ship for in supportedArchitectures (.yarnrc.yml) and run yarn install, so that Yarn fetches and checksums these packages"
+			}
+			emit(c.violation(rule, p, fact, fix))
 		}
 	}
 	return ""

@@ -216,6 +216,40 @@ func TestIntegrityNPMCorpus(t *testing.T) {
 	}
 }
 
+// TestIntegrityYarnBerryCorpus checks the integrity rule on jest's yarn.lock
+// (Berry) against the truth read from the file: Berry records a checksum for
+// every package it fetched, and omits it for platform-conditional entries
+// ("conditions: os=aix & cpu=ppc64") it did not fetch. The file has 87 such
+// entries without a checksum; one of them, the fsevents patch: entry, is the
+// same package (fsevents@2.3.3) as its registry entry, which has a checksum,
+// so 86 packages truly carry no integrity, and each violation says why.
+func TestIntegrityYarnBerryCorpus(t *testing.T) {
+	path := sharedtest.Path(t, "corpus/yarn-berry/jestjs__jest/yarn.lock")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchecked := 0
+	for _, entry := range strings.Split(string(b), "\n\n") {
+		if strings.Contains(entry, "\n  conditions:") && !strings.Contains(entry, "\n  checksum:") {
+			unchecked++
+		}
+	}
+	if unchecked != 87 {
+		t.Fatalf("yarn.lock has %d conditional entries without checksum, the test expects 87", unchecked)
+	}
+	pol := mustParse(t, `rules: [{id: integrity, kind: integrity}]`)
+	rep := evaluate(t, pol, load(t, path), nil)
+	if len(rep.Violations) != 86 {
+		t.Errorf("%d violations, want 86", len(rep.Violations))
+	}
+	for _, v := range rep.Violations {
+		if !strings.Contains(v.Fact, "platform-conditional entry, ") || !strings.Contains(v.Fix, "supportedArchitectures") {
+			t.Errorf("%s: fact %q, fix %q: want the platform condition and the supportedArchitectures fix", v.Package, v.Fact, v.Fix)
+		}
+	}
+}
+
 // TestLicensesComposerCorpus checks the licenses rule on composer.lock,
 // whose "license" arrays mean "any of" (the cataloger joins them with OR),
 // against the truth computed from the file.

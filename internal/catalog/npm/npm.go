@@ -26,6 +26,11 @@ const (
 	propPeer      = "hallmark:npm:peer"      // "true" for a package present only as a peer dependency
 	propChecksum  = "hallmark:yarn:checksum" // Berry's checksum (a hash of its zip archive, not the tarball)
 	propPatch     = "hallmark:yarn:patch"    // Berry patch: locator
+	// PropConditions holds a Berry entry's platform conditions
+	// ("os=aix & cpu=ppc64"): Yarn fetches, and so checksums, such a
+	// package only on a matching platform or one listed in
+	// supportedArchitectures.
+	PropConditions = "hallmark:yarn:conditions"
 )
 
 // PropBundled is "true" for a bundled dependency (package-lock "inBundle",

@@ -492,6 +492,7 @@ func parseBerry(b []byte, file string, fsys fs.FS, dir string) (*catalog.Result,
 			setProp(&pkg, propAlias, alias)
 		}
 		setProp(&pkg, propChecksum, w.Str(v, "checksum"))
+		setProp(&pkg, PropConditions, w.Str(v, "conditions"))
 		i := yb.add(pkg, specs)
 		pkgs = append(pkgs, berryPkg{i, v, wsPath})
 		return true
