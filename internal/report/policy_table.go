@@ -60,12 +60,20 @@ func PolicyTable(w io.Writer, rep *policy.Report) error {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RULE\tKIND\tSEVERITY\tPACKAGES\tVIOLATIONS\tWAIVED\tSTATUS")
+	// A rule's violations can be warnings although the rule fails (a
+	// licenses rule with missing: warn): the status follows the violations.
+	failing := map[string]bool{}
+	for _, v := range rep.Violations {
+		if v.Severity == policy.Fail {
+			failing[v.Rule] = true
+		}
+	}
 	for _, r := range rep.Rules {
 		status := "pass"
 		switch {
 		case r.NotEvaluated != "":
 			status = "NOT EVALUATED"
-		case r.Violations > 0 && r.Severity == policy.Fail:
+		case failing[r.ID]:
 			status = "FAIL"
 		case r.Violations > 0:
 			status = "warn"
