@@ -113,6 +113,11 @@ func loadSource(cmd *cobra.Command, e *env, path string) (*source.Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := cmd.Context().Err(); err != nil {
+		// An interrupted walk saw only part of the tree: nothing it found
+		// may be written as if it were the whole.
+		return nil, fmt.Errorf("interrupted: %w", err)
+	}
 	b := Build()
 	res.Document.Tools = append(res.Document.Tools, sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: b.Version})
 	return res, nil
