@@ -27,15 +27,35 @@
 // Scope is ScopeOptional for entries not reachable from those roots through
 // non-optional edges ("no one needs it otherwise"), empty otherwise.
 //
+// When a mix.exs sits beside the mix.lock, hallmark reads the literal
+// dependency declarations of its deps function (mixexs.go: a bounded
+// scanner; mix.exs is never executed) and replaces the inference: Direct is
+// "declared in deps", and Scope follows the lock's non-optional edges from
+// the declarations: reachable from a dependency with no only: (or one whose
+// only: includes :prod) that is neither optional: true nor runtime: false →
+// runtime; otherwise from an optional: true one → ScopeOptional (it ships to
+// the library's users, who may enable it); otherwise from a runtime: false
+// one with no only: (build tools such as esbuild or tailwind: they run at
+// build time and are not part of the release) or from one whose only: names
+// :dev, :docs or several environments → ScopeDev; otherwise from only: :test
+// → ScopeTest. A declared runtime: false dependency carries the property
+// hallmark:hex:runtime=false. Entries no declaration reaches (what only a
+// path: dependency needs, or stale entries `mix deps.unlock --unused` would
+// drop) keep the lock-only inference, and are not Direct. An umbrella's
+// root mix.exs (apps_path:) declares only the shared tools, not the apps'
+// dependencies, so it is not used.
+//
 // Git dependencies have no version in the lock: the version is the locked
 // commit, SourceKind "git", the purl carries vcs_url.
 package elixir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	packageurl "github.com/package-url/packageurl-go"
@@ -52,6 +72,7 @@ const (
 	PropRepo          = "hallmark:hex:repo"
 	PropApp           = "hallmark:hex:app"
 	PropGitRef        = "hallmark:hex:git-ref"
+	PropRuntime       = "hallmark:hex:runtime"
 )
 
 // Cataloger reads mix.lock files.
@@ -77,7 +98,26 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	if err != nil {
 		return nil, err
 	}
-	return Parse(b, p)
+	exs, err := catalog.ReadFile(fsys, path.Join(path.Dir(p), "mix.exs"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Parse(b, p)
+		}
+		res, perr := Parse(b, p)
+		return res, errors.Join(fmt.Errorf("read mix.exs (scopes inferred from mix.lock alone): %w", err), perr)
+	}
+	return ParseProject(b, exs, p)
+}
+
+// ParseProject reads a mix.lock with the mix.exs beside it (nil when there
+// is none); p is the location recorded for the packages. A mix.exs without
+// a literal deps list is ignored, and the lock alone decides.
+func ParseProject(lock, exs []byte, p string) (*catalog.Result, error) {
+	var decls []declared
+	if exs != nil && !strings.Contains(string(exs), "apps_path:") {
+		decls, _ = parseMixExs(string(exs))
+	}
+	return parse(lock, p, decls)
 }
 
 type dep struct {
@@ -90,8 +130,10 @@ type entry struct {
 	deps []dep
 }
 
-// Parse reads a mix.lock; p is the location recorded for the packages.
-func Parse(b []byte, p string) (*catalog.Result, error) {
+// Parse reads a mix.lock alone; p is the location recorded for the packages.
+func Parse(b []byte, p string) (*catalog.Result, error) { return parse(b, p, nil) }
+
+func parse(b []byte, p string, decls []declared) (*catalog.Result, error) {
 	root, err := parseTerm(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("parse mix.lock: %w", err)
@@ -153,11 +195,21 @@ func Parse(b []byte, p string) (*catalog.Result, error) {
 			}
 		}
 	}
+	var level []scopeLevel
+	if len(decls) > 0 {
+		level = declaredScopes(entries, byApp, decls)
+	}
 	for i := range entries {
 		e := &entries[i]
-		e.pkg.Direct = incoming[i] == optIncoming[i]
-		if !required[i] {
-			e.pkg.Scope = sbom.ScopeOptional
+		if level == nil {
+			e.pkg.Direct = incoming[i] == optIncoming[i]
+		}
+		if level == nil || level[i] == lvUnreached {
+			if !required[i] {
+				e.pkg.Scope = sbom.ScopeOptional
+			}
+		} else {
+			e.pkg.Scope = level[i].scope()
 		}
 		res.Packages = append(res.Packages, e.pkg)
 	}
@@ -280,4 +332,82 @@ func readGit(app string, it []term) (entry, error) {
 		SourceKind:  "git",
 		Properties:  props,
 	}}, nil
+}
+
+// scopeLevel orders what reaches an entry, most needed first.
+type scopeLevel int
+
+const (
+	lvUnreached scopeLevel = iota
+	lvTest
+	lvDev
+	lvOptional
+	lvRuntime
+)
+
+func (l scopeLevel) scope() sbom.Scope {
+	switch l {
+	case lvTest:
+		return sbom.ScopeTest
+	case lvDev:
+		return sbom.ScopeDev
+	case lvOptional:
+		return sbom.ScopeOptional
+	}
+	return sbom.ScopeRequired
+}
+
+// rootLevel is the level a declaration gives the entry it names.
+func (d declared) rootLevel() scopeLevel {
+	switch {
+	case d.onlySet && !slices.Contains(d.only, "prod"):
+		if len(d.only) == 1 && d.only[0] == "test" {
+			return lvTest
+		}
+		return lvDev
+	case d.noRun:
+		return lvDev
+	case d.optional:
+		return lvOptional
+	}
+	return lvRuntime
+}
+
+// declaredScopes marks the declared entries Direct (and runtime: false ones
+// with PropRuntime) and returns, for every entry, the most needed level of
+// the declarations reaching it through non-optional lock edges.
+func declaredScopes(entries []entry, byApp map[string]int, decls []declared) []scopeLevel {
+	root := make([]scopeLevel, len(entries))
+	for _, d := range decls {
+		i, ok := byApp[d.app]
+		if !ok {
+			continue // a path: dependency, or an optional one not fetched
+		}
+		entries[i].pkg.Direct = true
+		if d.noRun {
+			entries[i].pkg.Properties[PropRuntime] = "false"
+		}
+		root[i] = max(root[i], d.rootLevel())
+	}
+	level := make([]scopeLevel, len(entries))
+	for lv := lvRuntime; lv > lvUnreached; lv-- {
+		var queue []int
+		for i := range entries {
+			if root[i] == lv && level[i] == lvUnreached {
+				level[i] = lv
+				queue = append(queue, i)
+			}
+		}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			for _, d := range entries[i].deps {
+				if j, ok := byApp[d.app]; ok && !d.optional && level[j] == lvUnreached {
+					level[j] = lv
+					queue = append(queue, j)
+				}
+			}
+		}
+	}
+	return level
 }
