@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
@@ -45,6 +46,14 @@ type Cataloger interface {
 // Claims with the full mode.
 type ModeClaimer interface {
 	MayClaim(path string) bool
+}
+
+// InNodeModules reports whether path (slash-separated) lies inside a
+// node_modules directory. Lockfiles and manifests there belong to installed
+// JavaScript packages, not to the project, and catalogers do not claim them
+// (the installed-package cataloger, which exists for exactly those, aside).
+func InNodeModules(path string) bool {
+	return strings.HasPrefix(path, "node_modules/") || strings.Contains(path, "/node_modules/")
 }
 
 // Result is what one cataloger found in one file.

@@ -122,6 +122,18 @@ type Package struct {
 	Properties map[string]string `json:"properties,omitempty"`
 }
 
+// SetProperty sets the property k to v, creating the map on first use. An
+// empty v sets nothing: a property says something or is absent.
+func (p *Package) SetProperty(k, v string) {
+	if v == "" {
+		return
+	}
+	if p.Properties == nil {
+		p.Properties = map[string]string{}
+	}
+	p.Properties[k] = v
+}
+
 // Relationship is a dependency edge: From depends on To (package IDs).
 type Relationship struct {
 	From string `json:"from"`

@@ -72,7 +72,7 @@ func (Cataloger) Claims(p string, mode fs.FileMode) bool {
 	if ext != ".yml" && ext != ".yaml" {
 		return false
 	}
-	if strings.Contains("/"+dir, "/node_modules/") {
+	if catalog.InNodeModules(p) {
 		return false
 	}
 	if base == "action.yml" || base == "action.yaml" {

@@ -163,12 +163,10 @@ func fromBuildInfo(bi *debug.BuildInfo, p string) *catalog.Result {
 			m.PURL = purl.New(sbom.EcosystemGo, m.Name, "")
 			m.ID = m.Key()
 		}
-		setProp(&m, PropMainModule, "true")
-		setProp(&m, PropGoVersion, bi.GoVersion)
+		m.SetProperty(PropMainModule, "true")
+		m.SetProperty(PropGoVersion, bi.GoVersion)
 		for _, s := range bi.Settings {
-			if s.Value != "" {
-				setProp(&m, PropBuildPrefix+s.Key, s.Value)
-			}
+			m.SetProperty(PropBuildPrefix+s.Key, s.Value) // empty values are skipped
 		}
 		mainID = m.ID
 		res.Packages = append(res.Packages, m)
@@ -224,7 +222,7 @@ func modulePackage(m *debug.Module, loc []sbom.Location) sbom.Package {
 	}
 	if h, ok := h1Hash(sum); ok {
 		pkg.Hashes = []sbom.Hash{h}
-		setProp(&pkg, PropHashKind, "h1")
+		pkg.SetProperty(PropHashKind, "h1")
 	}
 	pkg.PURL = purl.New(sbom.EcosystemGo, pkg.Name, pkg.Version)
 	pkg.ID = pkg.Key()

@@ -134,7 +134,7 @@ func (GoMod) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result
 		}
 		if h, ok := sums[pkg.Name+" "+pkg.Version]; ok && pkg.SourceKind == "" {
 			pkg.Hashes = []sbom.Hash{h}
-			setProp(&pkg, PropHashKind, "h1")
+			pkg.SetProperty(PropHashKind, "h1")
 		}
 		pkg.PURL = purl.New(sbom.EcosystemGo, pkg.Name, pkg.Version)
 		pkg.ID = pkg.Key()
@@ -152,7 +152,7 @@ func (GoMod) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result
 // are imported as) but has no version, since the code is whatever the
 // directory holds.
 func applyReplace(pkg *sbom.Package, oldPath, oldVersion, newPath, newVersion string) {
-	setProp(pkg, PropReplaces, oldPath+"@"+oldVersion)
+	pkg.SetProperty(PropReplaces, oldPath+"@"+oldVersion)
 	if newVersion == "" || newVersion == "(devel)" || modfile.IsDirectoryPath(newPath) {
 		pkg.Name, pkg.Version = oldPath, ""
 		pkg.SourceKind = "path"
@@ -160,13 +160,6 @@ func applyReplace(pkg *sbom.Package, oldPath, oldVersion, newPath, newVersion st
 		return
 	}
 	pkg.Name, pkg.Version = newPath, newVersion
-}
-
-func setProp(p *sbom.Package, k, v string) {
-	if p.Properties == nil {
-		p.Properties = map[string]string{}
-	}
-	p.Properties[k] = v
 }
 
 func lineOf(l *modfile.Line) int {

@@ -143,7 +143,7 @@ func (c *Installed) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog
 	pkg.Licenses = licenseExpr(m.License.exprs, m.Licenses.exprs)
 	pkg.Supplier = m.Author.name
 	if dirName != m.Name {
-		setProp(&pkg, propAlias, dirName)
+		pkg.SetProperty(propAlias, dirName)
 	}
 	res := &catalog.Result{Packages: []sbom.Package{pkg}}
 	proj := c.project(fsys, projDir)

@@ -38,12 +38,6 @@ const (
 // parent's integrity hash covers it and it has no hash of its own.
 const PropBundled = "hallmark:npm:bundled"
 
-// inNodeModules reports whether p has a node_modules directory among its
-// parents: lockfiles there belong to installed packages, not to the project.
-func inNodeModules(p string) bool {
-	return strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/")
-}
-
 // newPackage returns an npm package with its purl and location set.
 func newPackage(name, version, file string, line int) sbom.Package {
 	p := sbom.Package{
@@ -55,16 +49,6 @@ func newPackage(name, version, file string, line int) sbom.Package {
 	}
 	p.ID = p.Key()
 	return p
-}
-
-func setProp(p *sbom.Package, k, v string) {
-	if v == "" {
-		return
-	}
-	if p.Properties == nil {
-		p.Properties = map[string]string{}
-	}
-	p.Properties[k] = v
 }
 
 // sourceKind classifies where a package comes from by its npm specifier or

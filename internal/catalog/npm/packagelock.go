@@ -43,7 +43,7 @@ func (PackageLock) Name() string { return "npm-package-lock" }
 // is read by the installed-package cataloger).
 func (PackageLock) Claims(p string, _ fs.FileMode) bool {
 	b := path.Base(p)
-	return (b == "package-lock.json" || b == "npm-shrinkwrap.json") && !inNodeModules(p)
+	return (b == "package-lock.json" || b == "npm-shrinkwrap.json") && !catalog.InNodeModules(p)
 }
 
 // lockEntry is one value of "packages" (v2, v3).
@@ -296,7 +296,7 @@ func lockResult(entries []located, file string) *catalog.Result {
 		pkg := newPackage(name, e.Version, file, l.line)
 		if !local {
 			if alias := keyName(l.key); alias != name {
-				setProp(&pkg, propAlias, alias)
+				pkg.SetProperty(propAlias, alias)
 			}
 		}
 		pkg.Licenses = licenseExpr(e.License.exprs)
@@ -310,17 +310,17 @@ func lockResult(entries []located, file string) *catalog.Result {
 			pkg.Scope = sbom.ScopeOptional
 		}
 		if e.Peer {
-			setProp(&pkg, propPeer, "true")
+			pkg.SetProperty(propPeer, "true")
 		}
 		if e.InBundle {
-			setProp(&pkg, PropBundled, "true")
+			pkg.SetProperty(PropBundled, "true")
 			bundled++
 		}
 		if local {
 			pkg.SourceKind = "link"
 			pkg.ResolvedURL = "file:" + l.key
 			if _, isMember := linkName[l.key]; isMember {
-				setProp(&pkg, propWorkspace, "true")
+				pkg.SetProperty(propWorkspace, "true")
 				pkg.Direct = true
 			}
 		} else if e.Resolved != "" {

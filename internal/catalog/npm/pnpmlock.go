@@ -42,7 +42,7 @@ func (PNPMLock) Name() string { return "pnpm-lock" }
 
 // Claims implements catalog.Cataloger.
 func (PNPMLock) Claims(p string, _ fs.FileMode) bool {
-	return path.Base(p) == "pnpm-lock.yaml" && !inNodeModules(p)
+	return path.Base(p) == "pnpm-lock.yaml" && !catalog.InNodeModules(p)
 }
 
 // Catalog implements catalog.Cataloger.

@@ -51,7 +51,7 @@ func (YarnLock) Name() string { return "yarn-lock" }
 
 // Claims implements catalog.Cataloger.
 func (YarnLock) Claims(p string, _ fs.FileMode) bool {
-	return path.Base(p) == "yarn.lock" && !inNodeModules(p)
+	return path.Base(p) == "yarn.lock" && !catalog.InNodeModules(p)
 }
 
 // Catalog implements catalog.Cataloger.
@@ -373,7 +373,7 @@ func yarnV1Result(entries []yarnEntry, file string, fsys fs.FS, dir string) *cat
 		}
 		pkg := newPackage(name, e.version, file, e.line)
 		if alias, _ := splitDescriptor(e.specs[0]); alias != name {
-			setProp(&pkg, propAlias, alias)
+			pkg.SetProperty(propAlias, alias)
 		}
 		pkg.Hashes = catalog.ParseSRI(e.integrity)
 		if e.resolved != "" {
@@ -458,7 +458,7 @@ func parseBerry(b []byte, file string, fsys fs.FS, dir string) (*catalog.Result,
 			pkg = newPackage(name, version, file, k.Line)
 			pkg.SourceKind, pkg.ResolvedURL = "link", "file:"+wsPath
 			pkg.Direct = true
-			setProp(&pkg, propWorkspace, "true")
+			pkg.SetProperty(propWorkspace, "true")
 			roots = append(roots, berryWorkspaceRoots(w, v, fsys, dir, wsPath)...)
 		case "link", "portal":
 			if version == "0.0.0-use.local" {
@@ -468,7 +468,7 @@ func parseBerry(b []byte, file string, fsys fs.FS, dir string) (*catalog.Result,
 			pkg.SourceKind, pkg.ResolvedURL = "link", proto+":"+strings.SplitN(rest, "::", 2)[0]
 		case "patch":
 			pkg = newPackage(name, version, file, k.Line)
-			setProp(&pkg, propPatch, resolution)
+			pkg.SetProperty(propPatch, resolution)
 		case "npm":
 			pkg = newPackage(name, version, file, k.Line)
 		case "file":
@@ -489,10 +489,10 @@ func parseBerry(b []byte, file string, fsys fs.FS, dir string) (*catalog.Result,
 			}
 		}
 		if alias, _ := splitDescriptor(specs[0]); alias != name {
-			setProp(&pkg, propAlias, alias)
+			pkg.SetProperty(propAlias, alias)
 		}
-		setProp(&pkg, propChecksum, w.Str(v, "checksum"))
-		setProp(&pkg, PropConditions, w.Str(v, "conditions"))
+		pkg.SetProperty(propChecksum, w.Str(v, "checksum"))
+		pkg.SetProperty(PropConditions, w.Str(v, "conditions"))
 		i := yb.add(pkg, specs)
 		pkgs = append(pkgs, berryPkg{i, v, wsPath})
 		return true

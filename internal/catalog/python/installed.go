@@ -34,7 +34,7 @@ func (Installed) Name() string { return "python-installed" }
 
 // Claims implements catalog.Cataloger.
 func (Installed) Claims(p string, mode fs.FileMode) bool {
-	if inVendorTree(p) {
+	if catalog.InNodeModules(p) {
 		return false
 	}
 	base := path.Base(p)

@@ -44,7 +44,7 @@ func (PDMLock) Name() string { return "python-pdm-lock" }
 
 // Claims implements catalog.Cataloger.
 func (PDMLock) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "pdm.lock" && !inVendorTree(p)
+	return path.Base(p) == "pdm.lock" && !catalog.InNodeModules(p)
 }
 
 type pdmLockFile struct {
@@ -117,9 +117,9 @@ func (PDMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 			pkg.SourceKind, pkg.ResolvedURL = "path", lp.Path
 		}
 		if lp.Editable {
-			setProp(&pkg, propEditable, "true")
+			pkg.SetProperty(propEditable, "true")
 		}
-		setProp(&pkg, propMarker, lp.Marker)
+		pkg.SetProperty(propMarker, lp.Marker)
 		for _, f := range lp.Files {
 			addHash(&pkg, f.Hash)
 		}
@@ -135,7 +135,7 @@ func (PDMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 			prev := &res.Packages[j]
 			if len(lp.Extras) > 0 {
 				old := prev.Properties[propExtras]
-				setProp(prev, propExtras, strings.Trim(old+","+strings.Join(lp.Extras, ","), ","))
+				prev.SetProperty(propExtras, strings.Trim(old+","+strings.Join(lp.Extras, ","), ","))
 			}
 			for _, h := range pkg.Hashes {
 				if !slices.Contains(prev.Hashes, h) {
@@ -144,7 +144,7 @@ func (PDMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 			}
 			continue
 		}
-		setProp(&pkg, propExtras, strings.Join(lp.Extras, ","))
+		pkg.SetProperty(propExtras, strings.Join(lp.Extras, ","))
 		byID[id] = len(res.Packages)
 		ix.add(purl.NormalizePyPI(lp.Name), id, lp.Version)
 		res.Packages = append(res.Packages, pkg)
@@ -175,7 +175,7 @@ func (PDMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resu
 	for i := range res.Packages {
 		pkg := &res.Packages[i]
 		g := groups[pkg.ID]
-		setProp(pkg, propGroups, strings.Join(g, ","))
+		pkg.SetProperty(propGroups, strings.Join(g, ","))
 		pkg.Scope = pdmScope(g, decl)
 		if decl != nil {
 			pkg.Direct = decl.names[purl.NormalizePyPI(pkg.Name)]

@@ -38,7 +38,7 @@ func (PipfileLock) Name() string { return "python-pipfile-lock" }
 
 // Claims implements catalog.Cataloger.
 func (PipfileLock) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "Pipfile.lock" && !inVendorTree(p)
+	return path.Base(p) == "Pipfile.lock" && !catalog.InNodeModules(p)
 }
 
 type pipfileEntry struct {
@@ -130,7 +130,7 @@ func (PipfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 			}
 			pkg := newPackage(name, pinnedVersion(e.Version), p, lines[sec+"\x00"+name])
 			if e.Version != "" && pkg.Version == "" && e.Version != "*" {
-				setProp(&pkg, propConstraint, e.Version)
+				pkg.SetProperty(propConstraint, e.Version)
 			}
 			pkg.Scope = scope
 			switch {
@@ -146,14 +146,14 @@ func (PipfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 				pkg.SourceKind, pkg.ResolvedURL = urlKind(e.File), e.File
 			}
 			if e.Editable {
-				setProp(&pkg, propEditable, "true")
+				pkg.SetProperty(propEditable, "true")
 			}
 			if u := indexes[e.Index]; u != "" && !strings.HasPrefix(u, "https://pypi.org/") && pkg.SourceKind == "" {
-				setProp(&pkg, propIndexURL, u)
+				pkg.SetProperty(propIndexURL, u)
 			}
-			setProp(&pkg, propMarker, e.Markers)
-			setProp(&pkg, propExtras, strings.Join(e.Extras, ","))
-			setProp(&pkg, propGroups, sec)
+			pkg.SetProperty(propMarker, e.Markers)
+			pkg.SetProperty(propExtras, strings.Join(e.Extras, ","))
+			pkg.SetProperty(propGroups, sec)
 			for _, h := range e.Hashes {
 				addHash(&pkg, h)
 			}
@@ -163,7 +163,7 @@ func (PipfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 				if pkg.Scope.Rank() < prev.Scope.Rank() {
 					prev.Scope = pkg.Scope
 				}
-				setProp(prev, propGroups, strings.Trim(prev.Properties[propGroups]+","+sec, ","))
+				prev.SetProperty(propGroups, strings.Trim(prev.Properties[propGroups]+","+sec, ","))
 				if l := pkg.Locations[0]; !slices.Contains(prev.Locations, l) {
 					prev.Locations = append(prev.Locations, l)
 				}

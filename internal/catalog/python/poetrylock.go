@@ -42,7 +42,7 @@ func (PoetryLock) Name() string { return "python-poetry-lock" }
 
 // Claims implements catalog.Cataloger.
 func (PoetryLock) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "poetry.lock" && !inVendorTree(p)
+	return path.Base(p) == "poetry.lock" && !catalog.InNodeModules(p)
 }
 
 type poetryFile struct {
@@ -124,7 +124,7 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 		if pkg.Scope == sbom.ScopeRequired && lp.Optional {
 			pkg.Scope = sbom.ScopeOptional
 		}
-		setProp(&pkg, propGroups, strings.Join(groups, ","))
+		pkg.SetProperty(propGroups, strings.Join(groups, ","))
 		files := lp.Files
 		if len(files) == 0 {
 			files = oldFiles[purl.NormalizePyPI(lp.Name)]
@@ -153,10 +153,10 @@ func (PoetryLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.R
 		case "file", "directory":
 			pkg.SourceKind, pkg.ResolvedURL = "path", src.URL
 		case "legacy":
-			setProp(&pkg, propIndexURL, src.URL)
+			pkg.SetProperty(propIndexURL, src.URL)
 		}
 		if lp.Develop {
-			setProp(&pkg, propEditable, "true")
+			pkg.SetProperty(propEditable, "true")
 		}
 		ix.add(purl.NormalizePyPI(lp.Name), pkg.ID, pkg.Version)
 		res.Packages = append(res.Packages, pkg)

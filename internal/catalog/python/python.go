@@ -38,12 +38,6 @@ func Catalogers() []catalog.Cataloger {
 	}
 }
 
-// inVendorTree reports whether p lies in a directory whose files are not the
-// project's own (node_modules of a JavaScript project).
-func inVendorTree(p string) bool {
-	return strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/")
-}
-
 // newPackage returns a PyPI package found at path:line.
 func newPackage(name, version, file string, line int) sbom.Package {
 	p := sbom.Package{
@@ -55,17 +49,6 @@ func newPackage(name, version, file string, line int) sbom.Package {
 	}
 	p.ID = p.Key()
 	return p
-}
-
-// setProp sets a property, skipping empty values.
-func setProp(p *sbom.Package, k, v string) {
-	if v == "" {
-		return
-	}
-	if p.Properties == nil {
-		p.Properties = map[string]string{}
-	}
-	p.Properties[k] = v
 }
 
 var hashAlgorithms = map[string]string{

@@ -59,7 +59,7 @@ func (Requirements) Name() string { return "python-requirements" }
 
 // Claims implements catalog.Cataloger.
 func (Requirements) Claims(p string, mode fs.FileMode) bool {
-	if inVendorTree(p) {
+	if catalog.InNodeModules(p) {
 		return false
 	}
 	base := path.Base(p)
@@ -187,7 +187,7 @@ func (rp *reqParser) file(p string, scope sbom.Scope, depth int, constraintsOnly
 	if idx = strings.TrimSpace(idx); idx != "" {
 		for i := first; i < len(rp.entries); i++ {
 			if rp.entries[i].pkg.Locations[0].Path == p && rp.entries[i].pkg.SourceKind == "" {
-				setProp(&rp.entries[i].pkg, propIndexURL, idx)
+				rp.entries[i].pkg.SetProperty(propIndexURL, idx)
 			}
 		}
 	}
@@ -368,12 +368,12 @@ func requirementEntry(l, file string, line int, scope sbom.Scope) (reqEntry, boo
 		e.pkg = newPackage(r.Name, v, file, line)
 		if v == "" {
 			e.spec = r.Specifier
-			setProp(&e.pkg, propConstraint, r.Specifier)
+			e.pkg.SetProperty(propConstraint, r.Specifier)
 		}
 	}
 	e.pkg.Scope = scope
-	setProp(&e.pkg, propMarker, r.Marker)
-	setProp(&e.pkg, propExtras, strings.Join(r.Extras, ","))
+	e.pkg.SetProperty(propMarker, r.Marker)
+	e.pkg.SetProperty(propExtras, strings.Join(r.Extras, ","))
 	for _, h := range opts {
 		addHash(&e.pkg, h)
 	}
@@ -421,7 +421,7 @@ func editableEntry(arg, file string, line int, scope sbom.Scope) (reqEntry, bool
 		// "-e name @ url" or "-e path/to/dir[extra]" without "./".
 		if r, ok := parseRequirement(spec); ok && r.URL != "" {
 			e, ok := requirementEntry(spec, file, line, scope)
-			setProp(&e.pkg, propEditable, "true")
+			e.pkg.SetProperty(propEditable, "true")
 			return e, ok
 		}
 	}
@@ -462,9 +462,9 @@ func urlEntry(spec, file string, line int, scope sbom.Scope, editable bool) (req
 	e.pkg.ResolvedURL = stripEggFragment(u)
 	e.pkg.SourceKind = kind
 	e.pkg.Scope = scope
-	setProp(&e.pkg, propExtras, extras)
+	e.pkg.SetProperty(propExtras, extras)
 	if editable {
-		setProp(&e.pkg, propEditable, "true")
+		e.pkg.SetProperty(propEditable, "true")
 	}
 	return e, true
 }

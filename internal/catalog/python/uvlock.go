@@ -53,7 +53,7 @@ func (UVLock) Name() string { return "python-uv-lock" }
 
 // Claims implements catalog.Cataloger.
 func (UVLock) Claims(p string, mode fs.FileMode) bool {
-	return path.Base(p) == "uv.lock" && !inVendorTree(p)
+	return path.Base(p) == "uv.lock" && !catalog.InNodeModules(p)
 }
 
 type uvSource struct {
@@ -172,11 +172,11 @@ func (UVLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Resul
 			pkg.SourceKind, pkg.ResolvedURL = "path", src.Directory
 		case src.Editable != "":
 			pkg.SourceKind, pkg.ResolvedURL = "path", src.Editable
-			setProp(&pkg, propEditable, "true")
+			pkg.SetProperty(propEditable, "true")
 		case src.Virtual != "":
 			pkg.SourceKind, pkg.ResolvedURL = "path", src.Virtual
 		case src.Registry != "" && !strings.HasPrefix(src.Registry, "https://pypi.org/"):
-			setProp(&pkg, propIndexURL, src.Registry)
+			pkg.SetProperty(propIndexURL, src.Registry)
 		}
 		addHash(&pkg, lp.Sdist.Hash)
 		for _, w := range lp.Wheels {

@@ -171,9 +171,7 @@ func (GemfileLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.
 			key += "-" + pl
 		}
 		pk.Hashes = checksums[key+")"]
-		if bundledWith != "" {
-			setProp(pk, PropBundledWith, bundledWith)
-		}
+		pk.SetProperty(PropBundledWith, bundledWith)
 		res.Packages = append(res.Packages, *pk)
 	}
 	if groups, ok := readGemfile(fsys, gemfileFor(p)); ok {
@@ -216,14 +214,12 @@ func gemPackage(p string, line int, name, version, sourceKind, remote, revision 
 		PURL:      purl.New(sbom.EcosystemRubyGems, name, version, "platform", platform),
 		Locations: []sbom.Location{{Path: p, Line: line}},
 	}
-	if platform != "" {
-		setProp(&pkg, PropPlatform, platform)
-	}
+	pkg.SetProperty(PropPlatform, platform)
 	switch sourceKind {
 	case "git":
 		pkg.SourceKind, pkg.ResolvedURL = "git", remote
 		if revision != "" {
-			setProp(&pkg, PropRevision, revision)
+			pkg.SetProperty(PropRevision, revision)
 		}
 	case "path":
 		pkg.SourceKind, pkg.ResolvedURL = "path", remote
@@ -266,11 +262,4 @@ func parseChecksums(s string) []sbom.Hash {
 		}
 	}
 	return out
-}
-
-func setProp(p *sbom.Package, k, v string) {
-	if p.Properties == nil {
-		p.Properties = map[string]string{}
-	}
-	p.Properties[k] = v
 }

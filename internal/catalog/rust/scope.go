@@ -99,17 +99,10 @@ func applyScopes(pkgs []sbom.Package, adj [][]int, crates []crate) {
 			pkgs[i].Scope = sbom.ScopeOptional
 		case kindBuild:
 			pkgs[i].Scope = sbom.ScopeDev
-			setProp(&pkgs[i], PropKind, "build")
+			pkgs[i].SetProperty(PropKind, "build")
 		case kindDev:
 			pkgs[i].Scope = sbom.ScopeDev
-			setProp(&pkgs[i], PropKind, "dev")
+			pkgs[i].SetProperty(PropKind, "dev")
 		}
 	}
-}
-
-func setProp(p *sbom.Package, k, v string) {
-	if p.Properties == nil {
-		p.Properties = map[string]string{}
-	}
-	p.Properties[k] = v
 }
