@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/vulndb"
 )
 
@@ -26,19 +26,7 @@ func addDBFlag(cmd *cobra.Command, dir *string) {
 
 // dbDir resolves the database directory: --db, $HALLMARK_DB, then
 // os.UserCacheDir()/hallmark/db.
-func dbDir(e *env, flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if d := e.getenv("HALLMARK_DB"); d != "" {
-		return d, nil
-	}
-	c, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("no --db given, HALLMARK_DB unset, and no user cache directory: %w", err)
-	}
-	return filepath.Join(c, "hallmark", "db"), nil
-}
+func dbDir(e *env, flag string) (string, error) { return scan.DBDir(flag, e.getenv) }
 
 func newDBCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{

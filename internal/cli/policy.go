@@ -10,12 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
-	"github.com/hallmark-dev/hallmark/internal/sbom"
-	"github.com/hallmark-dev/hallmark/internal/vex"
-	"github.com/hallmark-dev/hallmark/internal/vulndb"
+	"github.com/hallmark-dev/hallmark/internal/scan"
 )
 
 var policyFormats = []string{"table", "json", "sarif", "junit"}
@@ -117,7 +114,7 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	if err != nil {
 		return err
 	}
-	defer gate.close()
+	defer gate.Close()
 
 	res, err := loadSource(cmd, e, path)
 	if err != nil {
@@ -127,7 +124,7 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	if incomplete && f.strict {
 		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
 	}
-	rep, err := gate.evaluate(res.Document)
+	rep, err := gate.Evaluate(res.Document, time.Now().UTC())
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -159,65 +156,19 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	return nil
 }
 
-// policyGate is a compiled policy with what evaluating it needs: VEX
-// statements and, when the policy has vulnerability rules, the local
-// vulnerability store (nil when it holds no data). hallmark policy check
-// and hallmark verify --policy evaluate through it.
-type policyGate struct {
-	pol   *policy.Policy
-	db    *vulndb.DB
-	stmts []vex.Statement
-}
-
-// openPolicyGate loads and compiles the policy file, reads the VEX files
-// and opens the vulnerability store when the policy needs findings, warning
-// on stderr when the store holds no data. Its errors carry ExitError: a
-// broken policy stops everything before anything is read or verified.
-func openPolicyGate(e *env, file, dbFlag string, vexFiles []string) (*policyGate, error) {
-	pol, err := policy.Load(file)
+// openPolicyGate opens the policy gate (scan.OpenGate) with --db resolved.
+// Its errors carry ExitError: a broken policy stops everything before
+// anything is read or verified.
+func openPolicyGate(e *env, file, dbFlag string, vexFiles []string) (*scan.Gate, error) {
+	dir, err := dbDir(e, dbFlag)
 	if err != nil {
 		return nil, withCode(ExitError, err)
 	}
-	stmts, err := readVEX(vexFiles)
+	g, err := scan.OpenGate(file, dir, vexFiles, e.stderr)
 	if err != nil {
 		return nil, withCode(ExitError, err)
-	}
-	g := &policyGate{pol: pol, stmts: stmts}
-	if pol.NeedsFindings() {
-		db, dir, err := openDB(e, dbFlag)
-		if err != nil {
-			return nil, withCode(ExitError, err)
-		}
-		if db == nil {
-			fmt.Fprintf(e.stderr, "hallmark: warning: no vulnerability data in %s: vulnerability rules cannot be evaluated (run hallmark db update or hallmark db import)\n", dir)
-		}
-		g.db = db
 	}
 	return g, nil
-}
-
-// close releases the vulnerability store.
-func (g *policyGate) close() {
-	if g.db != nil {
-		g.db.Close()
-	}
-}
-
-// evaluate normalizes doc, matches it against the vulnerability store when
-// one is open (applying the VEX statements), and evaluates the policy.
-func (g *policyGate) evaluate(doc *sbom.Document) (*policy.Report, error) {
-	doc.Normalize()
-	var result *match.Result
-	if g.db != nil {
-		var err error
-		if result, err = match.Match(doc, g.db); err != nil {
-			return nil, err
-		}
-		if len(g.stmts) > 0 {
-			vex.Apply(result, g.stmts)
-		}
-	}
-	return policy.Evaluate(g.pol, doc, result, time.Now().UTC())
 }
 
 // policyVerdict turns a report into an exit status: ExitFindings when a
@@ -225,12 +176,12 @@ func (g *policyGate) evaluate(doc *sbom.Document) (*policy.Report, error) {
 // vulnerability rules could not be evaluated, ExitOK (and a nil error)
 // otherwise.
 func policyVerdict(file string, rep *policy.Report) (int, error) {
-	fail, _ := rep.Counts()
-	switch {
-	case rep.Failed():
-		return ExitFindings, fmt.Errorf("policy %s violated: %d violation(s) of fail rules", file, fail)
-	case rep.Incomplete():
-		return ExitNoData, fmt.Errorf("policy %s: no violations found, but vulnerability rules were not evaluated (no vulnerability data)", file)
+	v, err := scan.PolicyVerdict(file, rep)
+	switch v {
+	case scan.Fail:
+		return ExitFindings, err
+	case scan.Incomplete:
+		return ExitNoData, err
 	}
 	return ExitOK, nil
 }

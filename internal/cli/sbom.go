@@ -3,18 +3,17 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
-	"github.com/hallmark-dev/hallmark/internal/catalog/all"
 	"github.com/hallmark-dev/hallmark/internal/jsonindent"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
 	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
+	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/source"
 )
 
@@ -105,36 +104,17 @@ func loadSource(cmd *cobra.Command, e *env, path string) (*source.Result, error)
 	}
 	var prog catalog.Progress
 	stop := startProgress(cmd, e, &prog)
-	res, err := source.Load(cmd.Context(), path, source.Options{
-		Catalog: catalog.Options{Catalogers: all.Catalogers(), Progress: &prog},
-		Created: created,
+	defer stop()
+	return scan.Load(cmd.Context(), path, scan.LoadOptions{
+		Progress: &prog,
+		Created:  created,
+		Tool:     sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: Build().Version},
 	})
-	stop()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Context().Err(); err != nil {
-		// An interrupted walk saw only part of the tree: nothing it found
-		// may be written as if it were the whole.
-		return nil, fmt.Errorf("interrupted: %w", err)
-	}
-	b := Build()
-	res.Document.Tools = append(res.Document.Tools, sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: b.Version})
-	return res, nil
 }
 
-// sourceDateEpoch returns the time SOURCE_DATE_EPOCH names
-// (https://reproducible-builds.org/specs/source-date-epoch/), or zero.
+// sourceDateEpoch returns the time SOURCE_DATE_EPOCH names, or zero.
 func sourceDateEpoch(e *env) (time.Time, error) {
-	s := e.getenv("SOURCE_DATE_EPOCH")
-	if s == "" {
-		return time.Time{}, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a non-negative integer number of seconds", s)
-	}
-	return time.Unix(n, 0).UTC(), nil
+	return scan.SourceDateEpoch(e.getenv("SOURCE_DATE_EPOCH"))
 }
 
 // reportProblems prints each problem on stderr and reports whether there

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,8 +12,8 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/source"
-	"github.com/hallmark-dev/hallmark/internal/vex"
 )
 
 var scanFormats = []string{"table", "json", "sarif", "cyclonedx-json", "openvex"}
@@ -85,7 +84,7 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	}
 	// Read every input before any work: a bad VEX file or a missing
 	// database fails fast.
-	stmts, err := readVEX(f.vex)
+	stmts, err := scan.ReadVEX(f.vex)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -113,14 +112,9 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
 	}
 	doc := res.Document
-	doc.Normalize()
-	result, err := match.Match(doc, db)
+	result, err := scan.Match(doc, db, stmts)
 	if err != nil {
 		return withCode(ExitError, err)
-	}
-	result.Ecosystems = report.EcosystemsOf(doc, db)
-	if len(stmts) > 0 {
-		vex.Apply(result, stmts)
 	}
 	for _, m := range result.Ecosystems {
 		if m.Source != "" && time.Since(m.FetchedAt) > staleAfter {
@@ -196,20 +190,4 @@ func sarifBase(kind source.Kind, path string) string {
 		return ""
 	}
 	return p
-}
-
-func readBounded(path string, max int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b, err := io.ReadAll(io.LimitReader(fh, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
-	}
-	return b, nil
 }

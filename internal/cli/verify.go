@@ -19,6 +19,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
 	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
+	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
@@ -151,7 +152,7 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 	if f.policy == "" && len(f.vex) > 0 {
 		return withCode(ExitError, fmt.Errorf("--vex needs --policy"))
 	}
-	var gate *policyGate
+	var gate *scan.Gate
 	if f.policy != "" {
 		// The policy first: a broken policy stops everything before
 		// anything is verified.
@@ -159,7 +160,7 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 		if gate, err = openPolicyGate(e, f.policy, f.db, f.vex); err != nil {
 			return err
 		}
-		defer gate.close()
+		defer gate.Close()
 	}
 	o := verify.Options{
 		Identity: f.identity, IdentityRegexp: f.identityRegexp,
@@ -230,7 +231,7 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	rep, err := gate.evaluate(doc)
+	rep, err := gate.Evaluate(doc, time.Now().UTC())
 	if err != nil {
 		return withCode(ExitError, fmt.Errorf("verified %s; policy %s: %w", file, f.policy, err))
 	}
