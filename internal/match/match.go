@@ -109,8 +109,13 @@ type Result struct {
 	Findings  []Finding      `json:"findings"`
 	Unchecked []Unchecked    `json:"unchecked"`
 	// Upgrades maps a package ID with active findings to the smallest
-	// version that fixes all of them, "" when no fixed version does.
+	// version that fixes every one of them that has a fix, "" when none
+	// has (see UpgradeLeaves and UpgradeFor).
 	Upgrades map[string]string `json:"upgrades"`
+	// UpgradeLeaves maps a package ID to the ids of its active findings
+	// that its upgrade does not fix (no fixed version is known for them),
+	// when it has an upgrade.
+	UpgradeLeaves map[string][]string `json:"upgradeLeaves,omitempty"`
 	// Checked counts packages that were checked.
 	Checked int `json:"checked"`
 	// Local lists packages that are part of the project itself: a workspace
@@ -360,81 +365,6 @@ func sortFindings(res *Result) {
 			-cmp.Compare(btoi(a.Kind == Malicious), btoi(b.Kind == Malicious)),
 			-cmp.Compare(a.Severity.Level, b.Severity.Level), cmp.Compare(a.ID, b.ID))
 	})
-}
-
-// ComputeUpgrades sets Upgrades for every package with findings that are
-// not suppressed: the smallest of their fixed versions that none of the
-// package's active advisories affects. Call it again after changing
-// statuses.
-func (r *Result) ComputeUpgrades() {
-	r.Upgrades = map[string]string{}
-	active := map[string]map[string]bool{} // package -> advisory ids
-	for _, f := range r.Findings {
-		if f.Status.Suppressed() {
-			continue
-		}
-		if active[f.PackageID] == nil {
-			active[f.PackageID] = map[string]bool{}
-		}
-		for _, a := range f.Advisories {
-			active[f.PackageID][a.ID] = true
-		}
-	}
-	for _, pkg := range r.Document.Packages {
-		ids := active[pkg.ID]
-		if ids == nil {
-			continue
-		}
-		var ms []matched
-		for _, m := range r.ranges[pkg.ID] {
-			if ids[m.id] {
-				ms = append(ms, m)
-			}
-		}
-		r.Upgrades[pkg.ID] = smallestUpgrade(pkg, ms, r.Findings)
-	}
-}
-
-func smallestUpgrade(pkg sbom.Package, ms []matched, findings []Finding) string {
-	if len(ms) == 0 {
-		return ""
-	}
-	eco := ms[0].eco
-	cur, err := version.Parse(eco, version.Canonical(eco, pkg.Version))
-	if err != nil {
-		return ""
-	}
-	type cand struct {
-		raw string
-		v   version.Version
-	}
-	var cands []cand
-	for _, f := range findings {
-		if f.PackageID != pkg.ID || f.Status.Suppressed() {
-			continue
-		}
-		for _, s := range f.Fixed {
-			v, err := version.Parse(eco, s)
-			if err == nil && v.Compare(cur) > 0 && !slices.ContainsFunc(cands, func(c cand) bool { return c.raw == s }) {
-				cands = append(cands, cand{s, v})
-			}
-		}
-	}
-	slices.SortFunc(cands, func(a, b cand) int { return a.v.Compare(b.v) })
-	for _, c := range cands {
-		ok := true
-		for _, m := range ms {
-			hit, _, err := affects(m.id, eco, m.aff, c.raw, c.v)
-			if err != nil || hit {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return c.raw
-		}
-	}
-	return ""
 }
 
 // Active returns the findings not suppressed by VEX.

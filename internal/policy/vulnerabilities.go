@@ -80,11 +80,13 @@ func (r *vulnRule) evaluate(c *evalContext, rule *Rule, pkgs []int, emit func(Vi
 				continue
 			}
 			fix := ""
-			switch up, ok := c.result.Upgrades[p.ID]; {
+			switch up, leaves := c.result.UpgradeFor(f), c.result.UpgradeLeaves[p.ID]; {
 			case f.Kind == match.Malicious:
 				fix = "remove the package and treat every machine that installed it as compromised"
-			case ok && up != "":
+			case up != "" && len(leaves) == 0:
 				fix = fmt.Sprintf("upgrade %s to %s (fixes all %d finding(s) of this package)", p.Name, up, len(active))
+			case up != "":
+				fix = fmt.Sprintf("upgrade %s to %s (fixes %d of its %d finding(s); %s has no fix)", p.Name, up, len(active)-len(leaves), len(active), strings.Join(leaves, ", "))
 			case len(f.Fixed) > 0:
 				fix = fmt.Sprintf("fixed in %s, but no single version fixes every finding of this package; replace it or record an exception", strings.Join(f.Fixed, ", "))
 			default:

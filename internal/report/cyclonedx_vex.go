@@ -104,7 +104,7 @@ func CycloneDXVEX(w io.Writer, res *match.Result, specVersion string) error {
 				a.Detail = strings.TrimSpace(f.Justification + " " + a.Detail)
 			}
 			if st == match.StatusAffected {
-				if up := res.Upgrades[p.ID]; up != "" {
+				if up := res.UpgradeFor(&f); up != "" {
 					a.Response = &[]cdx.ImpactAnalysisResponse{cdx.IARUpdate}
 					v.Recommendation = fmt.Sprintf("Upgrade %s to %s or later.", p.Name, up)
 				}

@@ -28,7 +28,9 @@ const ScanJSONSchema = "https://hallmark.dev/schemas/scan/v1"
 //	             suppressed, malicious, and per severity level
 //	packages     one entry per package with at least one finding:
 //	             id (purl), name, version, ecosystem, locations, upgrade
-//	             (smallest version fixing every active finding, "" if none)
+//	             (smallest version fixing every active finding that has a
+//	             fix, "" if none has), upgradeLeaves (ids of the findings
+//	             that upgrade leaves unfixed; absent when it fixes all)
 //	findings     one per package and alias group: package (id), id,
 //	             aliases, kind ("vulnerability" | "malicious"), summary,
 //	             severity {level, score, vector, source}, fixed,
@@ -78,6 +80,9 @@ type PackageInfo struct {
 	Ecosystem string          `json:"ecosystem"`
 	Locations []sbom.Location `json:"locations"`
 	Upgrade   string          `json:"upgrade"`
+	// UpgradeLeaves are the findings Upgrade does not fix (no fixed
+	// version is known for them).
+	UpgradeLeaves []string `json:"upgradeLeaves,omitempty"`
 }
 
 // UncheckedInfo is a package that could not be checked.
@@ -112,7 +117,7 @@ func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 		if locs == nil {
 			locs = []sbom.Location{} // a list, never null (a package read from an SBOM has none)
 		}
-		r.Packages = append(r.Packages, PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Locations: locs, Upgrade: res.Upgrades[p.ID]})
+		r.Packages = append(r.Packages, PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Locations: locs, Upgrade: res.Upgrades[p.ID], UpgradeLeaves: res.UpgradeLeaves[p.ID]})
 	}
 	for _, u := range res.Unchecked {
 		p := doc.Package(u.PackageID)

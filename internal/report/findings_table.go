@@ -44,8 +44,11 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 			if f.PackageID != last {
 				name, ver, eco = p.Name, p.Version, string(p.Ecosystem)
 				up = res.Upgrades[p.ID]
-				if up == "" {
+				switch leaves := res.UpgradeLeaves[p.ID]; {
+				case up == "":
 					up = "(no fix)"
+				case len(leaves) > 0:
+					up += " (leaves " + strings.Join(leaves, ", ") + ": no fix)"
 				}
 				last = f.PackageID
 			}

@@ -80,7 +80,7 @@ func OpenVEX(w io.Writer, res *match.Result, author string, created time.Time) e
 		}
 		switch match.Status(st.Status) {
 		case match.StatusAffected:
-			if up := res.Upgrades[p.ID]; up != "" {
+			if up := res.UpgradeFor(&f); up != "" {
 				st.ActionStatement = "Upgrade " + p.Name + " to " + up + " or later."
 			} else if f.Kind == match.Malicious {
 				st.ActionStatement = "Remove " + p.Name + ": it is a known malicious package."

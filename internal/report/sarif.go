@@ -185,7 +185,7 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 			}
 			locs = append(locs, sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fb}}})
 		}
-		fix := res.Upgrades[p.ID]
+		fix := res.UpgradeFor(&f)
 		msg := fmt.Sprintf("%s %s is affected by %s", p.Name, p.Version, f.ID)
 		if f.Kind == match.Malicious {
 			msg = fmt.Sprintf("%s %s is a known malicious package (%s)", p.Name, p.Version, f.ID)
