@@ -27,6 +27,9 @@ type Options struct {
 	// Progress, when set, receives counters as the walk goes. It may be
 	// read at any time from another goroutine.
 	Progress *Progress
+	// Exclude, when set, names paths the walk skips before opening them
+	// (--exclude).
+	Exclude *Exclusions
 }
 
 // Progress counts a walk's work. Its fields are updated atomically.
@@ -157,6 +160,9 @@ func (w *walker) walkDir(ctx context.Context, dir string, inModCache bool) {
 	inModCache = inModCache || w.isModCache(dir, entries)
 	for _, e := range entries {
 		name := path.Join(dir, e.Name())
+		if w.opts.Exclude.Excluded(name) {
+			continue
+		}
 		switch t := e.Type(); {
 		case t.IsDir():
 			if skipDirs[e.Name()] || inModCache && isModuleVersionDir(e.Name()) {

@@ -73,9 +73,10 @@ func newRoot(e *env) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolP("quiet", "q", false, "no progress output on stderr")
+	root.PersistentFlags().String("config", "", "settings file (default: .hallmark.yaml in the scanned directory, else in the current one)")
 	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
 	root.AddCommand(newScanCmd(e), newDBCmd(e))
-	root.AddCommand(newPolicyCmd(e))
+	root.AddCommand(newPolicyCmd(e), newConfigCmd(e))
 	root.AddCommand(newKeysCmd(e), newSignCmd(e), newAttestCmd(e), newVerifyCmd(e), newHashCmd(e))
 	return root
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/config"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/scan"
@@ -62,6 +63,7 @@ type policyFlags struct {
 	db      string
 	vex     []string
 	strict  bool
+	exclude []string
 }
 
 func newPolicyCheckCmd(e *env) *cobra.Command {
@@ -102,10 +104,21 @@ Exit status:
 	addDBFlag(cmd, &f.db)
 	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX or CycloneDX VEX document (repeatable)")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
+	addExcludeFlag(cmd, &f.exclude)
 	return cmd
 }
 
 func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) error {
+	err := applyConfig(cmd, path, func(s setting, c *config.File) {
+		s.str("db", &f.db, c.DB)
+		s.strs("exclude", &f.exclude, c.Exclude)
+		s.str("policy", &f.policy, c.Policy)
+		s.strs("vex", &f.vex, c.VEX)
+		s.str("output-format", &f.format, c.Output["policy"])
+	})
+	if err != nil {
+		return err
+	}
 	if err := checkChoice("output format", f.format, policyFormats); err != nil {
 		return withCode(ExitError, err)
 	}
@@ -116,7 +129,7 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	}
 	defer gate.Close()
 
-	res, err := loadSource(cmd, e, path)
+	res, err := loadSource(cmd, e, path, f.exclude)
 	if err != nil {
 		return withCode(ExitError, err)
 	}

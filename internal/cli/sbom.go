@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/config"
 	"github.com/hallmark-dev/hallmark/internal/jsonindent"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
@@ -24,6 +25,7 @@ type sbomFlags struct {
 	outFile    string
 	cdxVersion string
 	strict     bool
+	exclude    []string
 }
 
 func newSBOMCmd(e *env) *cobra.Command {
@@ -56,17 +58,25 @@ the exit status is 3 (incomplete), or 2 with --strict.`,
 	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2, write nothing) when any file cannot be read")
+	addExcludeFlag(cmd, &f.exclude)
 	return cmd
 }
 
 func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
+	err := applyConfig(cmd, path, func(s setting, c *config.File) {
+		s.strs("exclude", &f.exclude, c.Exclude)
+		s.str("output-format", &f.format, c.Output["sbom"])
+	})
+	if err != nil {
+		return err
+	}
 	if err := checkChoice("output format", f.format, sbomFormats); err != nil {
 		return withCode(ExitError, err)
 	}
 	if err := checkChoice("CycloneDX version", f.cdxVersion, []string{"1.6", "1.7"}); err != nil {
 		return withCode(ExitError, err)
 	}
-	res, err := loadSource(cmd, e, path)
+	res, err := loadSource(cmd, e, path, f.exclude)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -97,7 +107,7 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 }
 
 // loadSource loads PATH with every cataloger, showing progress on a terminal.
-func loadSource(cmd *cobra.Command, e *env, path string) (*source.Result, error) {
+func loadSource(cmd *cobra.Command, e *env, path string, exclude []string) (*source.Result, error) {
 	created, err := sourceDateEpoch(e)
 	if err != nil {
 		return nil, err
@@ -109,6 +119,7 @@ func loadSource(cmd *cobra.Command, e *env, path string) (*source.Result, error)
 		Progress: &prog,
 		Created:  created,
 		Tool:     sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: Build().Version},
+		Exclude:  exclude,
 	})
 }
 

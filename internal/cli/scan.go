@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hallmark-dev/hallmark/internal/config"
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
@@ -29,6 +30,10 @@ type scanFlags struct {
 	cdxVersion string
 	strict     bool
 	policy     string
+	// failOnUnchecked restores the strict gate: exit 3 when any package
+	// could not be checked.
+	failOnUnchecked bool
+	exclude         []string
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -39,14 +44,16 @@ func newScanCmd(e *env) *cobra.Command {
 		Long: `Catalog PATH (default ".") or read the SBOM it names, and match every package
 against the local OSV database (see hallmark db).
 
-Exit status:
-  0  nothing at or above --fail-on (the default, none, never fails on findings)
+Exit status (the first that applies):
   1  findings at or above --fail-on (malicious packages and findings of unknown
-     severity count at every level)
+     severity count at every level), or --policy violated
   2  usage or input error
-  3  some packages could not be checked (no version, an ecosystem without data);
-     they are listed, never reported as clean
-  4  no vulnerability data at all: run hallmark db update or hallmark db import`,
+  3  some input could not be read (a file, an image layer): the result is
+     incomplete; with --fail-on-unchecked also when a package could not be
+     checked
+  4  no vulnerability data at all: run hallmark db update or hallmark db import
+  0  otherwise. Packages that could not be checked (no version, an ecosystem
+     without data) are listed and counted in every output, never as clean.`,
 		Example: `  hallmark scan .
   hallmark scan package-lock.json --fail-on high
   hallmark scan app.cdx.json -o sarif --output hallmark.sarif
@@ -68,10 +75,24 @@ Exit status:
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version for -o cyclonedx-json: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
 	cmd.Flags().StringVar(&f.policy, "policy", "", "also evaluate this policy file (see hallmark policy) and exit 1 on a violation")
+	addExcludeFlag(cmd, &f.exclude)
+	cmd.Flags().BoolVar(&f.failOnUnchecked, "fail-on-unchecked", false, "exit 3 when any package could not be checked (no version, no data for its ecosystem)")
 	return cmd
 }
 
 func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
+	err := applyConfig(cmd, path, func(s setting, c *config.File) {
+		s.str("db", &f.db, c.DB)
+		s.strs("exclude", &f.exclude, c.Exclude)
+		s.str("policy", &f.policy, c.Policy)
+		s.strs("vex", &f.vex, c.VEX)
+		s.str("fail-on", &f.failOn, c.FailOn)
+		s.boolean("fail-on-unchecked", &f.failOnUnchecked, c.FailOnUnchecked)
+		s.str("output-format", &f.format, c.Output["scan"])
+	})
+	if err != nil {
+		return err
+	}
 	if err := checkChoice("output format", f.format, scanFormats); err != nil {
 		return withCode(ExitError, err)
 	}
@@ -103,7 +124,7 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	}
 	defer db.Close()
 
-	res, err := loadSource(cmd, e, path)
+	res, err := loadSource(cmd, e, path, f.exclude)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -173,8 +194,10 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	case rep != nil && rep.Failed():
 		code, err := policyVerdict(f.policy, rep)
 		return withCode(code, err)
-	case len(result.Unchecked) > 0 || incomplete:
-		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d package(s) not checked, %d file(s) not read", len(result.Unchecked), len(res.Problems)))
+	case incomplete:
+		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d file(s) not read, %d package(s) not checked", len(res.Problems), report.Summarize(result).Unchecked))
+	case f.failOnUnchecked && len(result.Unchecked) > 0:
+		return withCode(ExitIncomplete, fmt.Errorf("--fail-on-unchecked: %d package(s) not checked", report.Summarize(result).Unchecked))
 	}
 	return nil
 }

@@ -275,14 +275,21 @@ func TestScanUnchecked(t *testing.T) {
     {"type": "library", "bom-ref": "c", "name": "ws", "version": "8.17.1", "purl": "pkg:npm/ws@8.17.1"}
   ]
 }`), 0o644)
+	// Unchecked packages are listed and counted, never clean, but they do
+	// not fail the run: the input was read whole.
 	code, out, errs := run(t, "scan", sb, "--db", db)
-	if code != ExitIncomplete {
-		t.Fatalf("exit %d, want %d (unchecked)\n%s%s", code, ExitIncomplete, out, errs)
+	if code != ExitOK {
+		t.Fatalf("exit %d, want %d (unchecked only)\n%s%s", code, ExitOK, out, errs)
 	}
 	for _, want := range []string{"Not checked (2)", "no version", "no vulnerability data for ecosystem RubyGems", "3 packages: 1 checked, 2 not checked"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+	// --fail-on-unchecked restores the strict gate.
+	code, _, errs = run(t, "scan", sb, "--db", db, "--fail-on-unchecked")
+	if code != ExitIncomplete || !strings.Contains(errs, "--fail-on-unchecked: 2 package(s) not checked") {
+		t.Fatalf("--fail-on-unchecked: exit %d, want %d\n%s", code, ExitIncomplete, errs)
 	}
 }
 

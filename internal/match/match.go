@@ -123,6 +123,10 @@ type Result struct {
 	// third-party components, no advisory database can name them, and they
 	// are neither checked nor counted as unchecked.
 	Local []string `json:"local"`
+	// SDK lists the packages an SDK provides (Flutter's and Dart's in
+	// pubspec.lock), with the version they were matched at and why; those
+	// without one are here, not in Unchecked.
+	SDK []SDKPackage `json:"sdk,omitempty"`
 	// Ecosystems lists the ecosystems the document's packages belong to
 	// with their data's metadata (empty Source when not imported).
 	Ecosystems []vulndb.EcosystemMeta `json:"-"`
@@ -163,7 +167,15 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			unchecked("ecosystem %q has no OSV version ordering", eco)
 			continue
 		}
-		if p.Version == "" {
+		pv, sdk := p.Version, sdkProvided(p)
+		if sdk != nil {
+			res.SDK = append(res.SDK, *sdk)
+			if sdk.Version == "" {
+				continue // listed as SDK-provided, never as a third-party "no version"
+			}
+			pv = sdk.Version
+		}
+		if pv == "" {
 			if p.SourceKind == "path" || p.SourceKind == "link" {
 				res.Local = append(res.Local, p.ID)
 				continue
@@ -171,7 +183,7 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			unchecked("no version")
 			continue
 		}
-		raw := version.Canonical(eco, p.Version)
+		raw := version.Canonical(eco, pv)
 		v, err := version.Strict(eco, raw)
 		if err != nil {
 			unchecked("version: %v", err)

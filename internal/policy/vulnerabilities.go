@@ -16,6 +16,10 @@ type vulnRule struct {
 	MinSeverity   match.Level
 	FixableOnly   bool
 	IgnoreUnknown bool
+	// FailOnUnchecked makes every package that could not be checked (no
+	// version, no data for its ecosystem) a violation: the strict gate
+	// for those who want no blind spot (scan --fail-on-unchecked).
+	FailOnUnchecked bool
 }
 
 var severityNames = map[string]match.Level{"low": match.Low, "medium": match.Medium, "high": match.High, "critical": match.Critical}
@@ -32,10 +36,15 @@ func (d *decoder) vulnerabilities(m *mapping) (checker, error) {
 	if r.IgnoreUnknown, err = m.boolean("ignore-unknown-severity", false); err != nil {
 		return nil, err
 	}
+	if r.FailOnUnchecked, err = m.boolean("fail-on-unchecked", false); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-func (*vulnRule) keys() string        { return "min-severity, fixable-only, ignore-unknown-severity" }
+func (*vulnRule) keys() string {
+	return "min-severity, fixable-only, ignore-unknown-severity, fail-on-unchecked"
+}
 func (*vulnRule) needsFindings() bool { return true }
 
 // noDataReason is what a rule needing findings says without data.
@@ -72,7 +81,24 @@ func (r *vulnRule) evaluate(c *evalContext, rule *Rule, pkgs []int, emit func(Vi
 	if c.result == nil {
 		return noDataReason
 	}
+	var unchecked map[string][]string
+	if r.FailOnUnchecked {
+		unchecked = map[string][]string{}
+		for _, u := range c.result.Unchecked {
+			unchecked[u.PackageID] = append(unchecked[u.PackageID], u.Reason)
+		}
+		for _, s := range c.result.SDK {
+			if s.Version == "" {
+				unchecked[s.PackageID] = append(unchecked[s.PackageID], s.Reason)
+			}
+		}
+	}
 	for _, i := range pkgs {
+		if reasons := unchecked[c.doc.Packages[i].ID]; len(reasons) > 0 {
+			p := &c.doc.Packages[i]
+			emit(c.violation(rule, p, "not checked for vulnerabilities: "+strings.Join(reasons, "; "),
+				"give the package a version the lockfile pins, or import vulnerability data for its ecosystem (hallmark db update --ecosystem); or set fail-on-unchecked: false"))
+		}
 		p := &c.doc.Packages[i]
 		active := c.active[p.ID]
 		for _, f := range active {

@@ -120,6 +120,7 @@ func CycloneDXVEX(w io.Writer, res *match.Result, specVersion string) error {
 	if len(vulns) > 0 {
 		bom.Vulnerabilities = &vulns
 	}
+	markUnchecked(&bom, res)
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
 	enc.SetEscapeHTML(false)
@@ -159,4 +160,40 @@ func sourceOf(id string) string {
 		return "GitHub"
 	}
 	return "OSV"
+}
+
+// markUnchecked records, on each component that could not be checked, the
+// property hallmark:unchecked with the reason (and hallmark:sdk for
+// SDK-provided ones), so that a component without vulnerabilities in this
+// document is never read as clean when it was not checked.
+func markUnchecked(bom *cdx.BOM, res *match.Result) {
+	if bom.Components == nil {
+		return
+	}
+	reasons := map[string][]cdx.Property{}
+	for _, u := range res.Unchecked {
+		reasons[u.PackageID] = append(reasons[u.PackageID], cdx.Property{Name: "hallmark:unchecked", Value: u.Reason})
+	}
+	for _, s := range res.SDK {
+		reasons[s.PackageID] = append(reasons[s.PackageID], cdx.Property{Name: "hallmark:sdk", Value: s.Reason})
+	}
+	if len(reasons) == 0 {
+		return
+	}
+	var walk func(cs []cdx.Component)
+	walk = func(cs []cdx.Component) {
+		for i := range cs {
+			c := &cs[i]
+			if ps, ok := reasons[c.BOMRef]; ok {
+				if c.Properties == nil {
+					c.Properties = &[]cdx.Property{}
+				}
+				*c.Properties = append(*c.Properties, ps...)
+			}
+			if c.Components != nil {
+				walk(*c.Components)
+			}
+		}
+	}
+	walk(*bom.Components)
 }

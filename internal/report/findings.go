@@ -40,6 +40,10 @@ const ScanJSONSchema = "https://hallmark.dev/schemas/scan/v1"
 //	             justification, statusDetail, statusSource
 //	unchecked    packages (or package/advisory pairs) that could not be
 //	             checked: package (id), name, version, ecosystem, reason
+//	sdk          packages an SDK provides (Flutter/Dart in pubspec.lock):
+//	             package (id), name, ecosystem, sdk, version (matched at;
+//	             absent when not checked), lowerBound (version is only the
+//	             least the lockfile allows), reason
 type ScanReport struct {
 	Schema    string          `json:"schema"`
 	Source    string          `json:"source"`
@@ -49,6 +53,18 @@ type ScanReport struct {
 	Packages  []PackageInfo   `json:"packages"`
 	Findings  []match.Finding `json:"findings"`
 	Unchecked []UncheckedInfo `json:"unchecked"`
+	SDK       []SDKInfo       `json:"sdk"`
+}
+
+// SDKInfo is a package an SDK provides, and how it was matched.
+type SDKInfo struct {
+	Package    string `json:"package"`
+	Name       string `json:"name"`
+	Ecosystem  string `json:"ecosystem"`
+	SDK        string `json:"sdk"`
+	Version    string `json:"version,omitempty"`
+	LowerBound bool   `json:"lowerBound,omitempty"`
+	Reason     string `json:"reason"`
 }
 
 // DatabaseInfo describes the data one ecosystem was matched against.
@@ -65,6 +81,7 @@ type Summary struct {
 	Packages   int            `json:"packages"`
 	Checked    int            `json:"checked"`
 	Unchecked  int            `json:"unchecked"`
+	SDK        int            `json:"sdk"`
 	Local      int            `json:"local"`
 	Findings   int            `json:"findings"`
 	Suppressed int            `json:"suppressed"`
@@ -98,7 +115,7 @@ type UncheckedInfo struct {
 func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 	doc := res.Document
 	r := &ScanReport{Schema: ScanJSONSchema, Source: doc.Source, Created: created,
-		Findings: res.Findings, Packages: []PackageInfo{}, Unchecked: []UncheckedInfo{}, Database: []DatabaseInfo{}}
+		Findings: res.Findings, Packages: []PackageInfo{}, Unchecked: []UncheckedInfo{}, SDK: []SDKInfo{}, Database: []DatabaseInfo{}}
 	if r.Findings == nil {
 		r.Findings = []match.Finding{}
 	}
@@ -119,6 +136,10 @@ func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 		}
 		r.Packages = append(r.Packages, PackageInfo{ID: p.ID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Locations: locs, Upgrade: res.Upgrades[p.ID], UpgradeLeaves: res.UpgradeLeaves[p.ID]})
 	}
+	for _, s := range res.SDK {
+		p := doc.Package(s.PackageID)
+		r.SDK = append(r.SDK, SDKInfo{Package: s.PackageID, Name: p.Name, Ecosystem: string(p.Ecosystem), SDK: s.SDK, Version: s.Version, LowerBound: s.LowerBound, Reason: s.Reason})
+	}
 	for _, u := range res.Unchecked {
 		p := doc.Package(u.PackageID)
 		r.Unchecked = append(r.Unchecked, UncheckedInfo{Package: u.PackageID, Name: p.Name, Version: p.Version, Ecosystem: string(p.Ecosystem), Reason: u.Reason})
@@ -128,7 +149,7 @@ func NewScanReport(res *match.Result, created time.Time) *ScanReport {
 
 // Summarize counts a result.
 func Summarize(res *match.Result) Summary {
-	s := Summary{Packages: len(res.Document.Packages), Checked: res.Checked, Local: len(res.Local), BySeverity: map[string]int{}}
+	s := Summary{Packages: len(res.Document.Packages), Checked: res.Checked, Local: len(res.Local), SDK: len(res.SDK), BySeverity: map[string]int{}}
 	un := map[string]bool{}
 	for _, u := range res.Unchecked {
 		un[u.PackageID] = true

@@ -109,8 +109,27 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 			return err
 		}
 	}
+	if len(res.SDK) > 0 {
+		fmt.Fprintf(w, "\nProvided by an SDK (%d):\n", len(res.SDK))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PACKAGE\tMATCHED AT\tECOSYSTEM\tHOW")
+		for _, s := range res.SDK {
+			p := doc.Package(s.PackageID)
+			v := s.Version
+			switch {
+			case v == "":
+				v = "-"
+			case s.LowerBound:
+				v = ">=" + v
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, v, p.Ecosystem, s.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	s := Summarize(res)
-	if len(active) > 0 || len(suppressed) > 0 || len(res.Unchecked) > 0 {
+	if len(active) > 0 || len(suppressed) > 0 || len(res.Unchecked) > 0 || len(res.SDK) > 0 {
 		fmt.Fprintln(w)
 	}
 	var parts []string
@@ -126,6 +145,9 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 	local := ""
 	if s.Local > 0 {
 		local = fmt.Sprintf(", %d local to the project", s.Local)
+	}
+	if s.SDK > 0 {
+		local += fmt.Sprintf(", %d provided by an SDK", s.SDK)
 	}
 	_, err := fmt.Fprintf(w, "%d packages: %d checked, %d not checked%s; %d findings%s, %d malicious, %d suppressed by VEX\n",
 		s.Packages, s.Checked, s.Unchecked, local, s.Findings, detail, s.Malicious, s.Suppressed)

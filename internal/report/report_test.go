@@ -215,7 +215,7 @@ func TestScanJSONGolden(t *testing.T) {
 	for k := range top {
 		keys = append(keys, k)
 	}
-	want := []string{"created", "database", "findings", "packages", "schema", "source", "summary", "unchecked"}
+	want := []string{"created", "database", "findings", "packages", "schema", "sdk", "source", "summary", "unchecked"}
 	if diff := cmp.Diff(want, keys, cmpSorted); diff != "" {
 		t.Errorf("top-level keys (-want +got):\n%s", diff)
 	}

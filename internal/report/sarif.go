@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
 
 // SARIFOptions configure SARIF output.
@@ -30,8 +31,23 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
+// sarifInvocation carries what the run could not check, as tool execution
+// notifications: never results (they are not findings) and never silence.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -170,21 +186,7 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 				Properties:           map[string]any{"security-severity": securitySeverity(f), "tags": tags},
 			})
 		}
-		var locs []sarifLocation
-		for _, l := range p.Locations {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: path.Join(opts.Base, l.Path)}}}
-			if l.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line}
-			}
-			locs = append(locs, loc)
-		}
-		if len(locs) == 0 {
-			fb := opts.Fallback
-			if fb == "" {
-				fb = doc.Source
-			}
-			locs = append(locs, sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fb}}})
-		}
+		locs := sarifLocations(p.Locations, opts, doc.Source)
 		fix := res.UpgradeFor(&f)
 		msg := fmt.Sprintf("%s %s is affected by %s", p.Name, p.Version, f.ID)
 		if f.Kind == match.Malicious {
@@ -205,6 +207,25 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 		}
 		run.Results = append(run.Results, r)
 	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, u := range res.Unchecked {
+		p := doc.Package(u.PackageID)
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "warning",
+			Message:   sarifText{Text: fmt.Sprintf("%s %s (%s) was not checked: %s", p.Name, p.Version, p.Ecosystem, u.Reason)},
+			Locations: sarifLocations(p.Locations, opts, doc.Source)})
+	}
+	for _, s := range res.SDK {
+		p := doc.Package(s.PackageID)
+		level := "note"
+		if s.Version == "" {
+			level = "warning"
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: level,
+			Message: sarifText{Text: fmt.Sprintf("%s (%s): %s", p.Name, p.Ecosystem, s.Reason)}, Locations: sarifLocations(p.Locations, opts, doc.Source)})
+	}
+	run.Invocations = []sarifInvocation{inv}
+	s := Summarize(res)
+	run.Properties = map[string]any{"hallmark/summary": s}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{
@@ -212,4 +233,25 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	})
+}
+
+// sarifLocations turns package locations into SARIF locations relative to
+// opts.Base, falling back to the scanned file (an SBOM has no locations).
+func sarifLocations(ls []sbom.Location, opts SARIFOptions, source string) []sarifLocation {
+	var locs []sarifLocation
+	for _, l := range ls {
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: path.Join(opts.Base, l.Path)}}}
+		if l.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line}
+		}
+		locs = append(locs, loc)
+	}
+	if len(locs) == 0 {
+		fb := opts.Fallback
+		if fb == "" {
+			fb = source
+		}
+		locs = append(locs, sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fb}}})
+	}
+	return locs
 }

@@ -37,6 +37,8 @@ type LoadOptions struct {
 	Created time.Time
 	// Tool, when its Name is set, is recorded as the SBOM's producer.
 	Tool sbom.Tool
+	// Exclude are glob patterns of paths to skip (catalog.Exclusions).
+	Exclude []string
 }
 
 // Load catalogs the source at path (a directory, a single lockfile or
@@ -48,8 +50,12 @@ func Load(ctx context.Context, path string, o LoadOptions) (*source.Result, erro
 	if cats == nil {
 		cats = all.Catalogers()
 	}
+	ex, err := catalog.NewExclusions(o.Exclude)
+	if err != nil {
+		return nil, err
+	}
 	res, err := source.Load(ctx, path, source.Options{
-		Catalog: catalog.Options{Catalogers: cats, Progress: o.Progress},
+		Catalog: catalog.Options{Catalogers: cats, Progress: o.Progress, Exclude: ex},
 		Created: o.Created,
 	})
 	if err != nil {
