@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path"
 	"strings"
 
 	"github.com/hallmark-dev/hallmark/internal/policy"
@@ -42,21 +41,7 @@ func PolicySARIF(w io.Writer, rep *policy.Report, opts SARIFOptions) error {
 		})
 	}
 	add := func(v policy.Violation) {
-		var locs []sarifLocation
-		for _, l := range v.Locations {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: path.Join(opts.Base, l.Path)}}}
-			if l.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: l.Line}
-			}
-			locs = append(locs, loc)
-		}
-		if len(locs) == 0 {
-			fb := opts.Fallback
-			if fb == "" {
-				fb = rep.Subject
-			}
-			locs = append(locs, sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fb}}})
-		}
+		locs := sarifLocations(v.Locations, opts, rep.Subject)
 		level := "error"
 		if v.Severity == policy.Warn {
 			level = "warning"
