@@ -91,6 +91,11 @@ type Finding struct {
 	Justification string `json:"justification,omitempty"`
 	StatusDetail  string `json:"statusDetail,omitempty"`
 	StatusSource  string `json:"statusSource,omitempty"`
+	// Possible, when set, says the package is only possibly affected, and
+	// why: a GitHub Action used by a moving tag (@v4) matches when any
+	// release of that line is affected, since which one the tag names today
+	// is unknown offline. It counts at the gate like any finding.
+	Possible string `json:"possible,omitempty"`
 }
 
 // IDs returns the primary id followed by the aliases.
@@ -183,6 +188,14 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			unchecked("no version")
 			continue
 		}
+		var line *releaseLine
+		if eco == version.EcosystemActions {
+			var reason string
+			if line, reason = actionsRef(p, pv); reason != "" {
+				unchecked("%s", reason)
+				continue
+			}
+		}
 		raw := version.Canonical(eco, pv)
 		v, err := version.Strict(eco, raw)
 		if err != nil {
@@ -213,6 +226,9 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 				continue
 			}
 			hit, fixed, err := affects(r.ID, eco, aff, raw, v)
+			if line != nil {
+				hit, fixed, err = line.affects(r.ID, eco, aff)
+			}
 			if err != nil {
 				unchecked("%v", err)
 				continue
@@ -236,7 +252,13 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			})
 			res.ranges[p.ID] = append(res.ranges[p.ID], matched{e.ID, eco, aff})
 		}
-		res.Findings = append(res.Findings, group(p.ID, advs)...)
+		fs := group(p.ID, advs)
+		if line != nil {
+			for i := range fs {
+				fs[i].Possible = line.note
+			}
+		}
+		res.Findings = append(res.Findings, fs...)
 	}
 	sortFindings(res)
 	res.ComputeUpgrades()

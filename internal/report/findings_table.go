@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -69,7 +70,11 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 			if fixed == "" {
 				fixed = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ver, eco, ids, sev, fixed, up, oneLine(f.Summary, 80))
+			summary := oneLine(f.Summary, 80)
+			if f.Possible != "" {
+				summary = "POSSIBLY AFFECTED (moving tag): " + summary
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ver, eco, ids, sev, fixed, up, summary)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -126,6 +131,18 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+	}
+	var notes []string
+	for _, f := range active {
+		if f.Possible != "" && !slices.Contains(notes, f.Possible) {
+			notes = append(notes, f.Possible)
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\nPossibly affected (%d):\n", len(notes))
+		for _, n := range notes {
+			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
 	s := Summarize(res)

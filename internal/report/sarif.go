@@ -195,6 +195,9 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 		if f.Summary != "" {
 			msg += ": " + f.Summary
 		}
+		if f.Possible != "" {
+			msg += ". " + f.Possible
+		}
 		if fix != "" {
 			msg += fmt.Sprintf(". Upgrade to %s.", fix)
 		} else {

@@ -54,6 +54,9 @@ var pep440RE = sync.OnceValue(func() *regexp.Regexp {
 
 // Supported reports whether versions of the OSV ecosystem eco can be ordered.
 func Supported(eco string) bool {
+	if base(eco) == EcosystemActions {
+		return true
+	}
 	_, err := semantic.Parse("0", base(eco))
 	return !errors.Is(err, semantic.ErrUnsupportedEcosystem)
 }
@@ -92,6 +95,13 @@ func Parse(eco, s string) (Version, error) {
 		}
 	}
 	b := base(eco)
+	if b == EcosystemActions {
+		a, err := parseActions(s)
+		if err != nil {
+			return Version{}, err
+		}
+		return Version{v: a, eco: b}, nil
+	}
 	v, err := semantic.Parse(s, b)
 	if err != nil {
 		if errors.Is(err, semantic.ErrUnsupportedEcosystem) {

@@ -11,7 +11,7 @@ import (
 // TestFixtures checks the orderings against fixture files produced by the
 // ecosystems' own tools (testdata/gen.sh).
 func TestFixtures(t *testing.T) {
-	for file, eco := range map[string]string{"testdata/npm-semver.txt": "npm", "testdata/debian-dpkg.txt": "Debian"} {
+	for file, eco := range map[string]string{"testdata/npm-semver.txt": "npm", "testdata/debian-dpkg.txt": "Debian", "testdata/github-actions.txt": "GitHub Actions"} {
 		f, err := os.Open(file)
 		if err != nil {
 			t.Fatal(err)

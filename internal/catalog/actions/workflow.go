@@ -8,9 +8,17 @@
 // "GitHub Actions" named owner/repo, version ref, purl
 // pkg:github/owner/repo@ref (with #path for an action in a sub-directory or a
 // reusable workflow). Property hallmark:actions:pinned says whether ref is a
-// full 40-hex commit SHA (the only immutable reference); a trailing comment
-// such as "# v4.1.1", the convention of Dependabot and Renovate for pinned
-// SHAs, is kept as hallmark:actions:version-comment.
+// full 40-hex commit SHA (the only immutable reference), and
+// hallmark:actions:ref keeps the ref as written.
+//
+// A SHA-pinned reference with a trailing version comment, the form
+// Dependabot, Renovate and pin-github-action write
+// (`@08c6903c... # v5.0.0`, `# tag=v4.1.1`, `# pin@v4`), takes its version
+// from the comment, as Syft does: version v5.0.0 and purl
+// pkg:github/actions/checkout@v5.0.0, the SHA kept in hallmark:actions:ref,
+// so that the action can be matched against advisories. The comment is also
+// kept as hallmark:actions:version-comment. A SHA without such a comment
+// keeps the SHA as its version: it cannot be matched offline.
 //
 // References that name no third-party code are skipped: local actions and
 // workflows ("./path"), references with no "@ref", and references built from
@@ -48,6 +56,7 @@ const (
 	PropPinned         = "hallmark:actions:pinned"
 	PropVersionComment = "hallmark:actions:version-comment"
 	PropPath           = "hallmark:actions:path"
+	PropRef            = "hallmark:actions:ref"  // the ref as written: a SHA, a tag or a branch
 	PropKind           = "hallmark:actions:kind" // "action", "reusable-workflow", "docker"
 )
 
@@ -165,12 +174,16 @@ func (r *reader) use(n *yaml.Node, kind string) {
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" || parts[0] == "." || parts[0] == ".." || strings.ContainsAny(name, " \t\\") {
 		return
 	}
-	props := map[string]string{PropPinned: fmt.Sprint(sha1Hex().MatchString(version)), PropKind: kind}
+	pinned := sha1Hex().MatchString(version)
+	props := map[string]string{PropPinned: fmt.Sprint(pinned), PropKind: kind, PropRef: version}
 	if len(parts) == 3 {
 		props[PropPath] = parts[2]
 	}
 	if c := versionComment(n.LineComment); c != "" {
 		props[PropVersionComment] = c
+		if pinned && versionLike().MatchString(c) {
+			version = c
+		}
 	}
 	if kind == "action" && len(parts) == 3 && strings.HasPrefix(parts[2], ".github/workflows/") {
 		props[PropKind] = "reusable-workflow"
@@ -187,19 +200,25 @@ func (r *reader) use(n *yaml.Node, kind string) {
 }
 
 // versionComment returns the first word of a line comment ("# v4.1.1" ->
-// "v4.1.1", "# tag=v4" -> "v4"), or "".
+// "v4.1.1", "# tag=v4" -> "v4", "# pin@v4" -> "v4"), or "".
 func versionComment(c string) string {
 	c = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c), "#"))
 	f := strings.Fields(c)
 	if len(f) == 0 {
 		return ""
 	}
-	v := strings.TrimPrefix(f[0], "tag=")
+	v := strings.TrimPrefix(strings.TrimPrefix(f[0], "tag="), "pin@")
 	if len(v) > 128 {
 		return ""
 	}
 	return v
 }
+
+// versionLike matches the release tags a version comment names: v4, 4.1,
+// v4.1.1, v2.0.0-beta.1 (a leading v optional).
+var versionLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v?[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.+-]+)?$`)
+})
 
 var sha256Digest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
 

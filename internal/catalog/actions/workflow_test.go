@@ -156,16 +156,18 @@ func TestWalk(t *testing.T) {
 	if len(problems) != 0 {
 		t.Fatalf("problems: %v", problems)
 	}
-	if got := len(doc.Packages); got != 54 {
-		t.Errorf("%d packages, want 54", got)
+	// 55: one SHA of actions/download-artifact is used with its version
+	// comment (v8.0.1) in one place and without in another.
+	if got := len(doc.Packages); got != 55 {
+		t.Errorf("%d packages, want 55", got)
 	}
-	p := doc.Package("pkg:github/actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1")
-	if p == nil {
-		t.Fatal("actions/checkout@3d3c42e not found")
+	p := doc.Package("pkg:github/actions/checkout@v7.0.1")
+	if p == nil || p.Properties[PropRef] != "3d3c42e5aac5ba805825da76410c181273ba90b1" {
+		t.Fatalf("actions/checkout@v7.0.1 (SHA 3d3c42e) not found: %+v", p)
 	}
 	// 83 uses lines across both repositories.
 	if len(p.Locations) != 83 {
-		t.Errorf("actions/checkout@3d3c42e has %d locations, want 83", len(p.Locations))
+		t.Errorf("actions/checkout@v7.0.1 has %d locations, want 83", len(p.Locations))
 	}
 }
 
@@ -177,10 +179,10 @@ func TestCorpusSamples(t *testing.T) {
 		want       []triple
 	}{
 		{"prometheus__prometheus", ".github/workflows/codeql-analysis.yml", []triple{
-			{"actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "pkg:github/actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "", "v7.0.1", "true", "action"},
-			{"github/codeql-action", "ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd", "pkg:github/github/codeql-action@ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd#analyze", "analyze", "v4.37.7", "true", "action"},
-			{"github/codeql-action", "ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd", "pkg:github/github/codeql-action@ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd#autobuild", "autobuild", "v4.37.7", "true", "action"},
-			{"github/codeql-action", "ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd", "pkg:github/github/codeql-action@ff2f1c621b7f889edc0d3c761ac2e6a3f8cdb0dd#init", "init", "v4.37.7", "true", "action"},
+			{"actions/checkout", "v7.0.1", "pkg:github/actions/checkout@v7.0.1", "", "v7.0.1", "true", "action"},
+			{"github/codeql-action", "v4.37.7", "pkg:github/github/codeql-action@v4.37.7#analyze", "analyze", "v4.37.7", "true", "action"},
+			{"github/codeql-action", "v4.37.7", "pkg:github/github/codeql-action@v4.37.7#autobuild", "autobuild", "v4.37.7", "true", "action"},
+			{"github/codeql-action", "v4.37.7", "pkg:github/github/codeql-action@v4.37.7#init", "init", "v4.37.7", "true", "action"},
 		}},
 		{"prometheus__prometheus", ".github/workflows/prombench.yml", []triple{
 			{"prominfra/prombench", "master", "pkg:docker/prominfra/prombench@master", "", "", "false", "docker"},
@@ -188,8 +190,8 @@ func TestCorpusSamples(t *testing.T) {
 			{"prominfra/prombench", "master", "pkg:docker/prominfra/prombench@master", "", "", "false", "docker"},
 		}},
 		{"astral-sh__ruff", ".github/workflows/publish-docs.yml", []triple{
-			{"actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "pkg:github/actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "", "v7.0.1", "true", "action"},
-			{"astral-sh/setup-uv", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "pkg:github/astral-sh/setup-uv@20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "", "v10.0.1", "true", "action"},
+			{"actions/checkout", "v7.0.1", "pkg:github/actions/checkout@v7.0.1", "", "v7.0.1", "true", "action"},
+			{"astral-sh/setup-uv", "v10.0.1", "pkg:github/astral-sh/setup-uv@v10.0.1", "", "v10.0.1", "true", "action"},
 		}},
 	}
 	for _, tt := range tests {
@@ -220,32 +222,32 @@ func TestFixtures(t *testing.T) {
 		want      []pkg
 	}{
 		{"testdata/composite", "action.yml", []pkg{
-			{"actions/setup-go", "d35c59abb061a4a6fb18e82ac0862c26744d6ab5", "pkg:github/actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5", sbom.EcosystemGitHubActions, 11,
-				map[string]string{PropPinned: "true", PropKind: "action", PropVersionComment: "v5.5.0"}},
+			{"actions/setup-go", "v5.5.0", "pkg:github/actions/setup-go@v5.5.0", sbom.EcosystemGitHubActions, 11,
+				map[string]string{PropPinned: "true", PropRef: "d35c59abb061a4a6fb18e82ac0862c26744d6ab5", PropKind: "action", PropVersionComment: "v5.5.0"}},
 			{"actions/cache", "v4", "pkg:github/actions/cache@v4", sbom.EcosystemGitHubActions, 14,
-				map[string]string{PropPinned: "false", PropKind: "action"}},
+				map[string]string{PropRef: "v4", PropPinned: "false", PropKind: "action"}},
 			{"ghcr.io/koalaman/shellcheck", "sha256:2097951f02e735b613f4a34de20c40f937a6c8f18ecb170612c88c34517221fb",
 				"pkg:docker/koalaman/shellcheck@sha256:2097951f02e735b613f4a34de20c40f937a6c8f18ecb170612c88c34517221fb?repository_url=ghcr.io&tag=v0.10.0", EcosystemDocker, 19,
 				map[string]string{PropPinned: "true", PropKind: "docker"}},
 		}},
 		{"testdata/repo", ".github/workflows/release.yaml", []pkg{
-			{"octo-org/shared-workflows", "0b93b6dc1ef6b7f0c2a9a43e3a0e7b1d7e8e0a42", "pkg:github/octo-org/shared-workflows@0b93b6dc1ef6b7f0c2a9a43e3a0e7b1d7e8e0a42#.github/workflows/go-build.yml", sbom.EcosystemGitHubActions, 10,
-				map[string]string{PropPinned: "true", PropKind: "reusable-workflow", PropPath: ".github/workflows/go-build.yml", PropVersionComment: "v3.2.0"}},
-			{"actions/checkout", "11bd71901bbe5b1630ceea73d27597364c9af683", "pkg:github/actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", sbom.EcosystemGitHubActions, 17,
-				map[string]string{PropPinned: "true", PropKind: "action", PropVersionComment: "v4.2.2"}},
+			{"octo-org/shared-workflows", "v3.2.0", "pkg:github/octo-org/shared-workflows@v3.2.0#.github/workflows/go-build.yml", sbom.EcosystemGitHubActions, 10,
+				map[string]string{PropPinned: "true", PropRef: "0b93b6dc1ef6b7f0c2a9a43e3a0e7b1d7e8e0a42", PropKind: "reusable-workflow", PropPath: ".github/workflows/go-build.yml", PropVersionComment: "v3.2.0"}},
+			{"actions/checkout", "v4.2.2", "pkg:github/actions/checkout@v4.2.2", sbom.EcosystemGitHubActions, 17,
+				map[string]string{PropPinned: "true", PropRef: "11bd71901bbe5b1630ceea73d27597364c9af683", PropKind: "action", PropVersionComment: "v4.2.2"}},
 			{"github/codeql-action", "v3", "pkg:github/github/codeql-action@v3#init", sbom.EcosystemGitHubActions, 20,
-				map[string]string{PropPinned: "false", PropKind: "action", PropPath: "init"}},
+				map[string]string{PropRef: "v3", PropPinned: "false", PropKind: "action", PropPath: "init"}},
 			{"github/codeql-action", "v3", "pkg:github/github/codeql-action@v3#analyze", sbom.EcosystemGitHubActions, 21,
-				map[string]string{PropPinned: "false", PropKind: "action", PropPath: "analyze"}},
+				map[string]string{PropRef: "v3", PropPinned: "false", PropKind: "action", PropPath: "analyze"}},
 			{"alpine", "3.20", "pkg:docker/alpine@3.20", EcosystemDocker, 22,
 				map[string]string{PropPinned: "false", PropKind: "docker"}},
 			{"Swatinem/rust-cache", "v2", "pkg:github/swatinem/rust-cache@v2", sbom.EcosystemGitHubActions, 27,
-				map[string]string{PropPinned: "false", PropKind: "action", PropVersionComment: "v2.7.8"}},
+				map[string]string{PropRef: "v2", PropPinned: "false", PropKind: "action", PropVersionComment: "v2.7.8"}},
 			// The anchored checkout step, reused by alias in job lint.
-			{"actions/checkout", "11bd71901bbe5b1630ceea73d27597364c9af683", "pkg:github/actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", sbom.EcosystemGitHubActions, 17,
-				map[string]string{PropPinned: "true", PropKind: "action", PropVersionComment: "v4.2.2"}},
-			{"golangci/golangci-lint-action", "4afd733a84b1f43292c63897423277bb7f4313a9", "pkg:github/golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9", sbom.EcosystemGitHubActions, 33,
-				map[string]string{PropPinned: "true", PropKind: "action", PropVersionComment: "v8.0.0"}},
+			{"actions/checkout", "v4.2.2", "pkg:github/actions/checkout@v4.2.2", sbom.EcosystemGitHubActions, 17,
+				map[string]string{PropPinned: "true", PropRef: "11bd71901bbe5b1630ceea73d27597364c9af683", PropKind: "action", PropVersionComment: "v4.2.2"}},
+			{"golangci/golangci-lint-action", "v8.0.0", "pkg:github/golangci/golangci-lint-action@v8.0.0", sbom.EcosystemGitHubActions, 33,
+				map[string]string{PropPinned: "true", PropRef: "4afd733a84b1f43292c63897423277bb7f4313a9", PropKind: "action", PropVersionComment: "v8.0.0"}},
 		}},
 	}
 	for _, tt := range tests {
