@@ -22,6 +22,9 @@ const (
 	// YAMLDepth is the deepest YAML nesting accepted; real lockfiles and
 	// workflows stay under 20.
 	YAMLDepth = 100
+	// YAMLDocuments bounds the documents of one YAML file (a pnpm 11
+	// lockfile has two: pnpm's own environment, then the project).
+	YAMLDocuments = 8
 	// TOMLDepth is the deepest TOML key accepted: table header components,
 	// dotted key components and enclosing arrays and inline tables together.
 	// Real lockfiles and manifests stay under 12 ([tool.poetry.group.dev.

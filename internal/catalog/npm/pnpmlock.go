@@ -54,18 +54,91 @@ func (PNPMLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Res
 	return parsePNPM(b, p)
 }
 
+// PropPackageManager marks a package of pnpm's own environment: the
+// first document of a pnpm 10/11 lockfile when pnpm manages its own version
+// (packageManagerDependencies: pnpm, @pnpm/exe and what they load) or
+// installs config dependencies (configDependencies). They are tools of the
+// build, kept in the SBOM with scope dev, never the project's runtime
+// dependencies.
+const PropPackageManager = "hallmark:pnpm:package-manager"
+
 func parsePNPM(b []byte, file string) (*catalog.Result, error) {
-	root, err := yamldoc.Parse(b)
+	roots, err := yamldoc.ParseAll(b)
 	if err != nil {
 		return nil, fmt.Errorf("parse pnpm lock: %w", err)
 	}
-	if root == nil {
-		return &catalog.Result{}, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("parse pnpm lock: top level is not a mapping")
-	}
 	w := yamldoc.NewWalker(yamldoc.Budget(len(b)))
+	// The project's documents first, then the environment's, whose packages
+	// the project does not also install.
+	res := &catalog.Result{}
+	var env []*yaml.Node
+	for _, root := range roots {
+		if root == nil {
+			continue
+		}
+		if root.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("parse pnpm lock: line %d: top level is not a mapping", root.Line)
+		}
+		if isPNPMEnvironment(w, root) {
+			env = append(env, root)
+			continue
+		}
+		r, err := parsePNPMDoc(w, root, file)
+		if r != nil {
+			res.Packages = append(res.Packages, r.Packages...)
+			res.Relationships = append(res.Relationships, r.Relationships...)
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+	project := map[string]bool{}
+	for _, p := range res.Packages {
+		project[p.ID] = true
+	}
+	for _, root := range env {
+		r, err := parsePNPMDoc(w, root, file)
+		if err != nil {
+			return res, err
+		}
+		for _, p := range r.Packages {
+			if project[p.ID] {
+				continue
+			}
+			p.Scope, p.Direct = sbom.ScopeDev, false
+			p.SetProperty(PropPackageManager, "true")
+			res.Packages = append(res.Packages, p)
+		}
+		for _, rel := range r.Relationships {
+			if !project[rel.From] {
+				res.Relationships = append(res.Relationships, rel)
+			}
+		}
+	}
+	return res, nil
+}
+
+// isPNPMEnvironment reports whether a lockfile document is pnpm's own
+// environment: its importers list packageManagerDependencies or
+// configDependencies and no project dependencies.
+func isPNPMEnvironment(w *yamldoc.Walker, root *yaml.Node) bool {
+	env, deps := false, false
+	w.Pairs(w.Get(root, "importers"), func(_, imp *yaml.Node) bool {
+		if w.Get(imp, "packageManagerDependencies") != nil || w.Get(imp, "configDependencies") != nil {
+			env = true
+		}
+		for _, f := range [...]string{"dependencies", "devDependencies", "optionalDependencies"} {
+			if w.Get(imp, f) != nil {
+				deps = true
+			}
+		}
+		return true
+	})
+	return env && !deps
+}
+
+// parsePNPMDoc reads one lockfile document.
+func parsePNPMDoc(w *yamldoc.Walker, root *yaml.Node, file string) (*catalog.Result, error) {
 	verStr := w.Str(root, "lockfileVersion")
 	ver, _ := strconv.ParseFloat(strings.TrimPrefix(verStr, "v"), 64)
 	if verStr == "" {

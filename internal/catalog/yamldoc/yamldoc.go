@@ -12,8 +12,10 @@
 package yamldoc
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 
 	yaml "go.yaml.in/yaml/v3"
 
@@ -172,3 +174,33 @@ func (w *Walker) Items(s *yaml.Node, fn func(v *yaml.Node) bool) {
 // several bytes, so an honest document can have each node reached a few
 // times through aliases; an alias bomb stops after work linear in its size.
 func Budget(size int) int { return 2*size + 1024 }
+
+// ParseAll parses every YAML document of b (documents separated by "---",
+// as pnpm 11 writes a lockfile that manages pnpm's own version). It returns
+// each document's root content node in order, nil for an empty document,
+// with the same bounds as Parse and at most limits.YAMLDocuments documents.
+func ParseAll(b []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var roots []*yaml.Node
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			return roots, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(roots) == limits.YAMLDocuments {
+			return nil, fmt.Errorf("more than %d YAML documents", limits.YAMLDocuments)
+		}
+		if doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null" {
+			roots = append(roots, nil) // "---" followed by nothing
+			continue
+		}
+		if err := checkDepth(&doc); err != nil {
+			return nil, err
+		}
+		roots = append(roots, doc.Content[0])
+	}
+}
