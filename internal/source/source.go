@@ -81,10 +81,16 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 			if !c.Claims(name, st.Mode()) {
 				continue
 			}
-			doc, problems, err := catalog.File(ctx, os.DirFS(root), name, opts.Catalog)
+			// The format may refer to files outside the file's folder (a
+			// parent pom at ../pom.xml, -r ../requirements/base.txt): the
+			// cataloger reads from the enclosing repository (bounded), and
+			// locations are then told relative to the file's folder again.
+			wide, prefix := widenRoot(root)
+			doc, problems, err := catalog.File(ctx, os.DirFS(wide), joinSlash(prefix, name), opts.Catalog)
 			if err != nil {
 				return nil, err
 			}
+			relocate(doc, prefix)
 			for i := range problems {
 				problems[i].Path = path // the one file, as the user named it
 			}
@@ -155,4 +161,67 @@ func Sniff(b []byte) Kind {
 		return KindSPDX
 	}
 	return ""
+}
+
+// widenRoot returns the directory a single file's cataloger may read from:
+// the nearest ancestor of dir holding a .git entry (the enclosing
+// repository), looking at most limits.SingleFileParents levels up, else dir
+// itself when no repository encloses it that closely... and, with no
+// repository, limits.SingleFileParents levels up, so that a parent pom or an
+// include one or two folders up is found as it is in a checkout without
+// .git (an unpacked source archive). prefix is dir relative to the root,
+// slash-separated ("." when they are the same).
+func widenRoot(dir string) (root, prefix string) {
+	root = dir
+	for i := 0; i < limits.SingleFileParents; i++ {
+		if _, err := os.Lstat(filepath.Join(root, ".git")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			break
+		}
+		root = parent
+	}
+	if _, err := os.Lstat(filepath.Join(root, ".git")); err != nil {
+		// No repository within reach: stay as close as the formats need.
+		root = dir
+		for i := 0; i < limits.SingleFileParentsNoRepo; i++ {
+			parent := filepath.Dir(root)
+			if parent == root {
+				break
+			}
+			root = parent
+		}
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err != nil {
+		return dir, "."
+	}
+	return root, filepath.ToSlash(rel)
+}
+
+// relocate rewrites package locations, relative to the widened root, to be
+// relative to the file's own folder (prefix): the file itself as before
+// ("pom.xml"), a file above it as "../pom.xml".
+func relocate(doc *sbom.Document, prefix string) {
+	if prefix == "." {
+		return
+	}
+	for i := range doc.Packages {
+		for j := range doc.Packages[i].Locations {
+			l := &doc.Packages[i].Locations[j]
+			if rel, err := filepath.Rel(filepath.FromSlash(prefix), filepath.FromSlash(l.Path)); err == nil {
+				l.Path = filepath.ToSlash(rel)
+			}
+		}
+	}
+}
+
+// joinSlash joins a slash-separated prefix and name ("." is no prefix).
+func joinSlash(prefix, name string) string {
+	if prefix == "." {
+		return name
+	}
+	return prefix + "/" + name
 }
