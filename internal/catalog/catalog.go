@@ -60,6 +60,13 @@ func InNodeModules(path string) bool {
 type Result struct {
 	Packages      []sbom.Package
 	Relationships []sbom.Relationship
+	// Owns maps files (slash paths relative to the source root) to the
+	// package of this result that installed them: an OS package database
+	// lists the files of each package. A package another cataloger finds
+	// only in files an OS package owns (python3-requests' dist-info inside
+	// the Debian package) is that OS package's content, reported once, as
+	// the OS package, as Syft does.
+	Owns map[string]string
 }
 
 // ErrTooLarge reports a file over the size limit.

@@ -258,17 +258,41 @@ func (w *walker) merge() *sbom.Document {
 		return cmp.Or(cmp.Compare(a.path, b.path), cmp.Compare(a.c, b.c))
 	})
 	doc := &sbom.Document{}
+	owned := map[string]string{}
 	for _, f := range w.results {
 		for i := range f.res.Packages {
 			if f.res.Packages[i].ID == "" {
 				f.res.Packages[i].ID = f.res.Packages[i].Key()
 			}
 		}
-		doc.Add(f.res.Packages...)
+		for p, id := range f.res.Owns {
+			owned[p] = id
+		}
+	}
+	for _, f := range w.results {
+		pkgs := f.res.Packages
+		if len(owned) > 0 && f.res.Owns == nil {
+			pkgs = slices.DeleteFunc(slices.Clone(pkgs), func(p sbom.Package) bool { return ownedBy(p, owned) != "" })
+		}
+		doc.Add(pkgs...)
 		doc.Relate(f.res.Relationships...)
 	}
 	doc.Normalize()
 	return doc
+}
+
+// ownedBy returns the OS package that owns every file p was found in, or
+// "".
+func ownedBy(p sbom.Package, owned map[string]string) string {
+	owner := ""
+	for _, l := range p.Locations {
+		o, ok := owned[l.Path]
+		if !ok || owner != "" && o != owner {
+			return ""
+		}
+		owner = o
+	}
+	return owner
 }
 
 func (w *walker) sortedProblems() []Problem {

@@ -12,6 +12,7 @@ import (
 
 	packageurl "github.com/package-url/packageurl-go"
 
+	"github.com/hallmark-dev/hallmark/internal/distro"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
 
@@ -145,5 +146,38 @@ func Parse(s string) (Parsed, error) {
 	if p.Ecosystem == sbom.EcosystemGitHubActions && u.Subpath != "" {
 		p.Name += "/" + u.Subpath
 	}
+	if eco, ok := osEcosystem(u); ok {
+		p.Ecosystem, p.Name = eco, u.Name
+	}
 	return p, nil
+}
+
+// OS package purl types: their ecosystem is the release's OSV ecosystem,
+// from the "distro" qualifier (pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12
+// is "Debian:12"), or the distribution alone without it.
+var osTypes = map[string]bool{"deb": true, "apk": true, "rpm": true}
+
+func osEcosystem(u packageurl.PackageURL) (sbom.Ecosystem, bool) {
+	if !osTypes[u.Type] {
+		return "", false
+	}
+	rel := distro.Release{ID: strings.ToLower(u.Namespace)}
+	if d := u.Qualifiers.Map()["distro"]; d != "" {
+		// "debian-12", "ubuntu-24.04", "alpine-3.20.3"; Syft also writes
+		// codenames ("debian-bookworm"), which carry no version.
+		if id, v, ok := strings.Cut(d, "-"); ok {
+			rel.ID = id
+			if v != "" && v[0] >= '0' && v[0] <= '9' {
+				rel.VersionID = v
+			}
+		}
+	}
+	if rel.ID == "redhat" {
+		rel.ID = "rhel"
+	}
+	eco := rel.Ecosystem()
+	if eco == "" {
+		return "", false
+	}
+	return sbom.Ecosystem(eco), true
 }

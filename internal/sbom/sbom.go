@@ -158,9 +158,23 @@ type Document struct {
 	Created time.Time `json:"created"`
 	Tools   []Tool    `json:"tools,omitempty"`
 	Authors []string  `json:"authors,omitempty"`
+	// Subject describes the scanned thing when it is more than a name: a
+	// container image (type, digest, OS, labels). Zero for a directory.
+	Subject Subject `json:"subject,omitzero"`
 
 	Packages      []Package      `json:"packages"`
 	Relationships []Relationship `json:"relationships"`
 
 	index map[string]int // package ID -> index into Packages
+}
+
+// Subject is the SBOM's root component when it is an artifact of its own
+// kind, such as a container image: CycloneDX metadata.component (type
+// "container", version the manifest digest, properties), SPDX's described
+// package with annotations.
+type Subject struct {
+	Type       string            `json:"type"` // "container"
+	Name       string            `json:"name"`
+	Version    string            `json:"version,omitempty"`
+	Properties map[string]string `json:"properties,omitempty"`
 }

@@ -36,6 +36,8 @@ type Options struct {
 	// Created is the document timestamp for cataloged sources; zero means
 	// now.
 	Created time.Time
+	// Image configures container image sources.
+	Image ImageOptions
 }
 
 // Result is a loaded source.
@@ -48,10 +50,44 @@ type Result struct {
 }
 
 // Load reads the source at path.
+//
+// path may name its kind with a scheme, as Syft and Grype users type it:
+// docker-archive:FILE, oci-dir:DIR, oci-archive:FILE, registry:REF, dir:DIR.
+// Without one, a tar holding manifest.json or oci-layout, or a directory
+// holding oci-layout, is read as an image.
 func Load(ctx context.Context, path string, opts Options) (*Result, error) {
+	if opts.Created.IsZero() {
+		opts.Created = time.Now().UTC().Truncate(time.Second)
+	}
+	scheme, rest := splitScheme(path)
+	switch scheme {
+	case SchemeDockerArchive, SchemeOCIDir, SchemeOCIArchive:
+		if _, err := os.Stat(rest); err != nil {
+			return nil, err
+		}
+		return loadImage(ctx, scheme, rest, path, opts)
+	case SchemeRegistry:
+		return loadImage(ctx, scheme, rest, path, opts)
+	case SchemeDir:
+		st, err := os.Stat(rest)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("%s: not a directory", path)
+		}
+		res, err := Load(ctx, rest, opts)
+		if err == nil {
+			res.Kind = KindRootFS
+		}
+		return res, err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
+	}
+	if sc := sniffImage(path, st); sc != "" {
+		return loadImage(ctx, sc, path, path, opts)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/catalog/cocoapods"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dart"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dotnet"
+	"github.com/hallmark-dev/hallmark/internal/catalog/dpkg"
 	"github.com/hallmark-dev/hallmark/internal/catalog/elixir"
 	"github.com/hallmark-dev/hallmark/internal/catalog/golang"
 	"github.com/hallmark-dev/hallmark/internal/catalog/java"
@@ -30,5 +31,6 @@ func Catalogers() []catalog.Cataloger {
 		java.Pom{}, java.GradleLock{}, java.Archive{},
 		dotnet.PackagesLock{}, dotnet.DepsJSON{},
 		dart.New(), elixir.New(), swift.New(), cocoapods.New(), actions.New(),
+		dpkg.New(),
 	}
 }

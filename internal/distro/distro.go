@@ -1,0 +1,123 @@
+// Package distro maps an operating system release, as /etc/os-release
+// names it, to the OSV ecosystem its advisories are published under, the
+// purl "distro" qualifier, and its end of life. The table of releases and
+// dates is this one file.
+package distro
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Release is an operating system release.
+type Release struct {
+	// ID and VersionID are os-release's ID and VERSION_ID.
+	ID, VersionID string
+}
+
+// Ecosystem returns the OSV ecosystem of the release's packages
+// (https://ossf.github.io/osv-schema/#affectedpackage-field): "Debian:12",
+// "Ubuntu:24.04:LTS", "Alpine:v3.20", "AlmaLinux:9", "Rocky Linux:9",
+// "Wolfi", "Chainguard"; "" for a distribution OSV does not cover.
+func (r Release) Ecosystem() string {
+	major, minor, _ := strings.Cut(r.VersionID, ".")
+	minor, _, _ = strings.Cut(minor, ".")
+	switch r.ID {
+	case "debian":
+		if major == "" {
+			return "Debian"
+		}
+		return "Debian:" + major
+	case "ubuntu":
+		if r.VersionID == "" {
+			return "Ubuntu"
+		}
+		if isUbuntuLTS(major, minor) {
+			return "Ubuntu:" + major + "." + minor + ":LTS"
+		}
+		return "Ubuntu:" + major + "." + minor
+	case "alpine":
+		if major == "" || minor == "" {
+			return "Alpine"
+		}
+		return "Alpine:v" + major + "." + minor
+	case "almalinux":
+		return withMajor("AlmaLinux", major)
+	case "rocky":
+		return withMajor("Rocky Linux", major)
+	case "wolfi":
+		return "Wolfi"
+	case "chainguard":
+		return "Chainguard"
+	case "cleanstart":
+		return "CleanStart"
+	case "opensuse-leap", "opensuse-tumbleweed":
+		return "openSUSE"
+	case "sles":
+		return "SUSE"
+	case "rhel":
+		return "Red Hat"
+	}
+	return ""
+}
+
+func withMajor(eco, major string) string {
+	if major == "" {
+		return eco
+	}
+	return eco + ":" + major
+}
+
+// isUbuntuLTS: Ubuntu's LTS releases are the April releases of even years.
+func isUbuntuLTS(major, minor string) bool {
+	var y int
+	if _, err := fmt.Sscanf(major, "%d", &y); err != nil {
+		return false
+	}
+	return minor == "04" && y%2 == 0
+}
+
+// PURLDistro is the purl "distro" qualifier: "debian-12", "ubuntu-24.04",
+// "alpine-3.20.3", "almalinux-9.4".
+func (r Release) PURLDistro() string {
+	if r.ID == "" {
+		return ""
+	}
+	if r.VersionID == "" {
+		return r.ID
+	}
+	return r.ID + "-" + r.VersionID
+}
+
+// eol is the end of standard support of each release, by os-release ID
+// and the VERSION_ID prefix (major, or major.minor for Ubuntu and Alpine):
+// the dates the projects publish.
+var eol = map[string]map[string]string{
+	"debian": {"8": "2018-06-17", "9": "2020-07-06", "10": "2022-09-10", "11": "2024-08-14", "12": "2026-06-10", "13": "2028-08-09"},
+	"ubuntu": {"14.04": "2019-04-25", "16.04": "2021-04-30", "18.04": "2023-05-31", "20.04": "2025-05-29", "22.04": "2027-06-01", "24.04": "2029-05-31",
+		"23.10": "2024-07-11", "24.10": "2025-07-10", "25.04": "2026-01-15", "25.10": "2026-07-09"},
+	"alpine": {"3.15": "2023-11-01", "3.16": "2024-05-23", "3.17": "2024-11-22", "3.18": "2025-05-09", "3.19": "2025-11-01", "3.20": "2026-04-01",
+		"3.21": "2026-11-01", "3.22": "2027-05-01"},
+	"almalinux": {"8": "2029-03-01", "9": "2032-05-31"},
+	"rocky":     {"8": "2029-05-31", "9": "2032-05-31"},
+	"centos":    {"7": "2024-06-30", "8": "2021-12-31"},
+}
+
+// EndOfLife returns when the release's standard support ended or ends,
+// and whether the table knows it.
+func (r Release) EndOfLife() (time.Time, bool) {
+	t, ok := eol[r.ID]
+	if !ok {
+		return time.Time{}, false
+	}
+	major, rest, _ := strings.Cut(r.VersionID, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	for _, k := range []string{major + "." + minor, major} {
+		if d, ok := t[k]; ok {
+			tt, err := time.Parse(time.DateOnly, d)
+			return tt, err == nil
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,48 @@
+package distro
+
+import (
+	"testing"
+	"time"
+)
+
+func TestEcosystem(t *testing.T) {
+	tests := []struct {
+		r       Release
+		eco, pd string
+	}{
+		{Release{"debian", "12"}, "Debian:12", "debian-12"},
+		{Release{"debian", ""}, "Debian", "debian"},
+		{Release{"ubuntu", "24.04"}, "Ubuntu:24.04:LTS", "ubuntu-24.04"},
+		{Release{"ubuntu", "22.04"}, "Ubuntu:22.04:LTS", "ubuntu-22.04"},
+		{Release{"ubuntu", "25.04"}, "Ubuntu:25.04", "ubuntu-25.04"},
+		{Release{"alpine", "3.20.3"}, "Alpine:v3.20", "alpine-3.20.3"},
+		{Release{"almalinux", "9.4"}, "AlmaLinux:9", "almalinux-9.4"},
+		{Release{"rocky", "9.3"}, "Rocky Linux:9", "rocky-9.3"},
+		{Release{"wolfi", "20230201"}, "Wolfi", "wolfi-20230201"},
+		{Release{"plan9", "4"}, "", "plan9-4"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Ecosystem(); got != tt.eco {
+			t.Errorf("%v.Ecosystem() = %q, want %q", tt.r, got, tt.eco)
+		}
+		if got := tt.r.PURLDistro(); got != tt.pd {
+			t.Errorf("%v.PURLDistro() = %q, want %q", tt.r, got, tt.pd)
+		}
+	}
+}
+
+func TestEndOfLife(t *testing.T) {
+	d, ok := Release{"debian", "10"}.EndOfLife()
+	if !ok || !d.Before(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("debian 10: %v %v", d, ok)
+	}
+	if _, ok := (Release{"ubuntu", "24.04"}).EndOfLife(); !ok {
+		t.Error("ubuntu 24.04 unknown")
+	}
+	if _, ok := (Release{"alpine", "3.20.3"}).EndOfLife(); !ok {
+		t.Error("alpine 3.20.3 unknown")
+	}
+	if _, ok := (Release{"plan9", "4"}).EndOfLife(); ok {
+		t.Error("plan9 known")
+	}
+}

@@ -1,0 +1,11 @@
+package limits
+
+// OS package databases.
+const (
+	// DpkgLineBytes bounds one line of a dpkg status file.
+	DpkgLineBytes = 1 << 20
+	// DpkgFieldBytes bounds what is kept of one multi-line field.
+	DpkgFieldBytes = 64 << 10
+	// DpkgPackages bounds the paragraphs of one status file.
+	DpkgPackages = 200_000
+)
