@@ -28,6 +28,14 @@ type Source interface {
 	Advisory(eco string, r vulndb.Record) (*osv.Entry, error)
 }
 
+// Properties the OS catalogers set (internal/catalog/dpkg and others):
+// the source package an installed binary package was built from, and its
+// version. Matching uses them.
+const (
+	PropOSSource        = "hallmark:os:source"
+	PropOSSourceVersion = "hallmark:os:source-version"
+)
+
 // Kind says what a finding is.
 type Kind string
 
@@ -173,6 +181,15 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			continue
 		}
 		pv, sdk := p.Version, sdkProvided(p)
+		name := p.Name
+		// OS packages are matched by their source package: Debian's,
+		// Ubuntu's and the RPM distributions' advisories name those.
+		if src := p.Properties[PropOSSource]; src != "" {
+			name = src
+			if sv := p.Properties[PropOSSourceVersion]; sv != "" {
+				pv = sv
+			}
+		}
 		if sdk != nil {
 			res.SDK = append(res.SDK, *sdk)
 			if sdk.Version == "" {
@@ -202,10 +219,10 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 			unchecked("version: %v", err)
 			continue
 		}
-		k := lookupKey{osv.BaseEcosystem(eco), vulndb.NormalizeName(eco, p.Name)}
+		k := lookupKey{osv.BaseEcosystem(eco), vulndb.NormalizeName(eco, name)}
 		l, ok := cache[k]
 		if !ok {
-			l.recs, l.ok, l.err = src.Lookup(k.eco, p.Name)
+			l.recs, l.ok, l.err = src.Lookup(k.eco, name)
 			cache[k] = l
 		}
 		if l.err != nil {
