@@ -48,6 +48,23 @@ type ModeClaimer interface {
 	MayClaim(path string) bool
 }
 
+// AloneClaimer is implemented by a Cataloger that also reads a file named
+// on its own (hallmark sbom crates/core/Cargo.toml) which a directory walk
+// leaves to another file it reads anyway (the workspace's Cargo.lock).
+type AloneClaimer interface {
+	ClaimsAlone(path string) bool
+}
+
+// ClaimsAlone reports whether c reads the file at path when that file is
+// named on its own: whatever it Claims, and what it ClaimsAlone.
+func ClaimsAlone(c Cataloger, path string, mode fs.FileMode) bool {
+	if c.Claims(path, mode) {
+		return true
+	}
+	a, ok := c.(AloneClaimer)
+	return ok && a.ClaimsAlone(path)
+}
+
 // InNodeModules reports whether path (slash-separated) lies inside a
 // node_modules directory. Lockfiles and manifests there belong to installed
 // JavaScript packages, not to the project, and catalogers do not claim them

@@ -113,7 +113,7 @@ func File(ctx context.Context, fsys fs.FS, name string, opts Options) (*sbom.Doc
 	w := &walker{fsys: fsys, opts: opts, prog: cmp.Or(opts.Progress, new(Progress))}
 	claimed := false
 	for _, c := range opts.Catalogers {
-		if c.Claims(name, st.Mode()) {
+		if ClaimsAlone(c, name, st.Mode()) {
 			claimed = true
 			w.parse(ctx, job{name, c})
 		}

@@ -114,7 +114,7 @@ func Load(ctx context.Context, path string, opts Options) (*Result, error) {
 	for root, name := filepath.Split(abs); ; {
 		root = filepath.Clean(root)
 		for _, c := range opts.Catalog.Catalogers {
-			if !c.Claims(name, st.Mode()) {
+			if !catalog.ClaimsAlone(c, name, st.Mode()) {
 				continue
 			}
 			// The format may refer to files outside the file's folder (a

@@ -75,15 +75,42 @@ const (
 	cratesIOSparse = "sparse+https://index.crates.io/"
 )
 
-// Catalog implements catalog.Cataloger.
+// Catalog implements catalog.Cataloger. Given a Cargo.toml (named alone,
+// see ClaimsAlone) it reads the crate's part of its workspace's Cargo.lock.
 func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result, error) {
+	if path.Base(p) == "Cargo.toml" {
+		return catalogMember(ctx, fsys, p)
+	}
+	res, adj, err := parseLock(fsys, p)
+	if res == nil {
+		return nil, err
+	}
+	if crates := readWorkspace(fsys, path.Dir(p)); crates != nil {
+		applyScopes(res.Packages, adj, crates)
+	} else {
+		for i, to := range adj {
+			for _, j := range to {
+				if res.Packages[i].SourceKind == "path" && res.Packages[j].SourceKind != "path" {
+					res.Packages[j].Direct = true
+				}
+			}
+		}
+	}
+	return res, err
+}
+
+// parseLock reads the packages of a Cargo.lock and its resolved edges
+// (adj[i] lists the indexes of the packages package i depends on). A
+// dependency naming no package of the lockfile gives an error beside the
+// result.
+func parseLock(fsys fs.FS, p string) (*catalog.Result, [][]int, error) {
 	data, err := catalog.ReadFile(fsys, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var lock lockfile
 	if _, err := tomldoc.Decode(data, &lock); err != nil {
-		return nil, fmt.Errorf("parse Cargo.lock: %w", err)
+		return nil, nil, fmt.Errorf("parse Cargo.lock: %w", err)
 	}
 	lines := packageLines(data)
 	if len(lines) != len(lock.Package) {
@@ -94,7 +121,7 @@ func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	byName := map[string][]int{} // name -> indexes into res.Packages
 	for i, lp := range lock.Package {
 		if lp.Name == "" {
-			return nil, fmt.Errorf("package %d has no name", i+1)
+			return nil, nil, fmt.Errorf("package %d has no name", i+1)
 		}
 		pkg := sbom.Package{
 			Name:      lp.Name,
@@ -157,21 +184,10 @@ func (CargoLock) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 			res.Relationships = append(res.Relationships, sbom.Relationship{From: from.ID, To: res.Packages[j].ID})
 		}
 	}
-	if crates := readWorkspace(fsys, path.Dir(p)); crates != nil {
-		applyScopes(res.Packages, adj, crates)
-	} else {
-		for i, to := range adj {
-			for _, j := range to {
-				if res.Packages[i].SourceKind == "path" && res.Packages[j].SourceKind != "path" {
-					res.Packages[j].Direct = true
-				}
-			}
-		}
-	}
 	if len(unresolved) > 0 {
-		return res, fmt.Errorf("%d dependencies name no package of the lockfile (first: %q)", len(unresolved), unresolved[0])
+		return res, adj, fmt.Errorf("%d dependencies name no package of the lockfile (first: %q)", len(unresolved), unresolved[0])
 	}
-	return res, nil
+	return res, adj, nil
 }
 
 // v1Key is the key of a v1 [metadata] checksum entry.

@@ -38,6 +38,9 @@ const (
 type manifest struct {
 	Package struct {
 		Name string `toml:"name"`
+		// Workspace is the workspace root of a member that does not
+		// sit below it (package.workspace = "../root").
+		Workspace string `toml:"workspace"`
 	} `toml:"package"`
 	depTables
 	Target    map[string]depTables `toml:"target"`
@@ -46,6 +49,9 @@ type manifest struct {
 		Exclude      []string       `toml:"exclude"`
 		Dependencies map[string]any `toml:"dependencies"`
 	} `toml:"workspace"`
+	// isWorkspace says the manifest has a [workspace] table: it is the root
+	// of a workspace.
+	isWorkspace bool
 }
 
 type depTables struct {
@@ -191,9 +197,11 @@ func readManifest(fsys fs.FS, p string) (*manifest, bool) {
 		return nil, false
 	}
 	var m manifest
-	if _, err := tomldoc.Decode(data, &m); err != nil {
+	md, err := tomldoc.Decode(data, &m)
+	if err != nil {
 		return nil, false
 	}
+	m.isWorkspace = md.IsDefined("workspace")
 	return &m, true
 }
 
