@@ -199,14 +199,13 @@ func Sniff(b []byte) Kind {
 	return ""
 }
 
-// widenRoot returns the directory a single file's cataloger may read from:
-// the nearest ancestor of dir holding a .git entry (the enclosing
-// repository), looking at most limits.SingleFileParents levels up, else dir
-// itself when no repository encloses it that closely... and, with no
-// repository, limits.SingleFileParents levels up, so that a parent pom or an
-// include one or two folders up is found as it is in a checkout without
-// .git (an unpacked source archive). prefix is dir relative to the root,
-// slash-separated ("." when they are the same).
+// widenRoot returns the directory a single file's cataloger may read from,
+// so that a parent pom at ../pom.xml or -r ../requirements/base.txt is
+// found: the nearest ancestor of dir holding a .git entry (the enclosing
+// repository) at most limits.SingleFileParents levels up; with no
+// repository that close, limits.SingleFileParentsNoRepo levels up (an
+// unpacked source archive). prefix is dir relative to root, slash-separated
+// ("." when they are the same). Nothing above root can be opened.
 func widenRoot(dir string) (root, prefix string) {
 	root = dir
 	for i := 0; i < limits.SingleFileParents; i++ {

@@ -1,0 +1,56 @@
+package source
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+)
+
+func TestWidenRoot(t *testing.T) {
+	tmp := t.TempDir()
+	deep := filepath.Join(tmp, "repo", "a", "b", "c")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Without .git: limits.SingleFileParentsNoRepo levels up.
+	root, prefix := widenRoot(deep)
+	if want := filepath.Join(tmp, "repo", "a"); limits.SingleFileParentsNoRepo == 2 && (root != want || prefix != "b/c") {
+		t.Errorf("no repository: %s, %s; want %s, b/c", root, prefix, want)
+	}
+	// With .git: the repository root, however many levels (within the limit).
+	if err := os.Mkdir(filepath.Join(tmp, "repo", ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if root, prefix := widenRoot(deep); root != filepath.Join(tmp, "repo") || prefix != "a/b/c" {
+		t.Errorf("repository: %s, %s", root, prefix)
+	}
+	if root, prefix := widenRoot(filepath.Join(tmp, "repo")); root != filepath.Join(tmp, "repo") || prefix != "." {
+		t.Errorf("repository root itself: %s, %s", root, prefix)
+	}
+	// A repository further up than limits.SingleFileParents is not used.
+	far := filepath.Join(tmp, "repo", strings.Repeat("x/", limits.SingleFileParents+1))
+	if err := os.MkdirAll(far, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if root, _ := widenRoot(filepath.Clean(far)); root == filepath.Join(tmp, "repo") {
+		t.Errorf("repository %d levels up used", limits.SingleFileParents+1)
+	}
+}
+
+func TestRelocate(t *testing.T) {
+	doc := &sbom.Document{Packages: []sbom.Package{{Locations: []sbom.Location{
+		{Path: "services/api/requirements.txt"}, {Path: "requirements/base.txt"}, {Path: "services/pom.xml"},
+	}}}}
+	relocate(doc, "services/api")
+	var got []string
+	for _, l := range doc.Packages[0].Locations {
+		got = append(got, l.Path)
+	}
+	if want := "requirements.txt ../../requirements/base.txt ../pom.xml"; strings.Join(got, " ") != want {
+		t.Errorf("relocate: %v, want %s", got, want)
+	}
+}
