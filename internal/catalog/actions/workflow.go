@@ -12,9 +12,10 @@
 // hallmark:actions:ref keeps the ref as written.
 //
 // A SHA-pinned reference with a trailing version comment, the form
-// Dependabot, Renovate and pin-github-action write
-// (`@08c6903c... # v5.0.0`, `# tag=v4.1.1`, `# pin@v4`), takes its version
-// from the comment, as Syft does: version v5.0.0 and purl
+// Dependabot, Renovate, pin-github-action and ratchet write
+// (`@08c6903c... # v5.0.0`, `# tag=v4.1.1`, `# pin@v4`,
+// `# ratchet:actions/checkout@v4`; else, as Syft does, the first x.y.z in
+// the comment), takes its version from the comment: version v5.0.0 and purl
 // pkg:github/actions/checkout@v5.0.0, the SHA kept in hallmark:actions:ref,
 // so that the action can be matched against advisories. The comment is also
 // kept as hallmark:actions:version-comment. A SHA without such a comment
@@ -181,9 +182,9 @@ func (r *reader) use(n *yaml.Node, kind string) {
 	}
 	if c := versionComment(n.LineComment); c != "" {
 		props[PropVersionComment] = c
-		if pinned && versionLike().MatchString(c) {
-			version = c
-		}
+	}
+	if v := commentTag(n.LineComment); pinned && v != "" {
+		version = v
 	}
 	if kind == "action" && len(parts) == 3 && strings.HasPrefix(parts[2], ".github/workflows/") {
 		props[PropKind] = "reusable-workflow"
@@ -199,19 +200,37 @@ func (r *reader) use(n *yaml.Node, kind string) {
 	})
 }
 
-// versionComment returns the first word of a line comment ("# v4.1.1" ->
-// "v4.1.1", "# tag=v4" -> "v4", "# pin@v4" -> "v4"), or "".
+// versionComment returns the first word of a line comment, without the
+// prefixes pinning tools write: "# v4.1.1" -> "v4.1.1", "# tag=v4" -> "v4"
+// (Renovate), "# pin@v4" -> "v4" (pin-github-action),
+// "# ratchet:actions/checkout@v4" -> "v4" (ratchet); or "".
 func versionComment(c string) string {
 	c = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c), "#"))
 	f := strings.Fields(c)
 	if len(f) == 0 {
 		return ""
 	}
-	v := strings.TrimPrefix(strings.TrimPrefix(f[0], "tag="), "pin@")
+	v := strings.TrimPrefix(f[0], "tag=")
+	if i := strings.LastIndexByte(v, '@'); i >= 0 {
+		v = v[i+1:]
+	}
 	if len(v) > 128 {
 		return ""
 	}
 	return v
+}
+
+// commentTag returns the release a pinned SHA's comment names: its first
+// word when that is a release tag (v4, v4.1.1), else, as Syft does, the
+// first x.y.z version anywhere in the comment ("# release v4.2.2"); or "".
+func commentTag(c string) string {
+	if v := versionComment(c); versionLike().MatchString(v) {
+		return v
+	}
+	if len(c) > 256 {
+		return ""
+	}
+	return semverIn().FindString(c)
 }
 
 // versionLike matches the release tags a version comment names: v4, 4.1,
@@ -219,6 +238,9 @@ func versionComment(c string) string {
 var versionLike = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^v?[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.+-]+)?$`)
 })
+
+// semverIn finds a version x.y.z inside a comment, with Syft's pattern.
+var semverIn = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`v?[0-9]+\.[0-9]+\.[0-9]+`) })
 
 var sha256Digest = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
 
