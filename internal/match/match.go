@@ -102,7 +102,9 @@ type Finding struct {
 	// Possible, when set, says the package is only possibly affected, and
 	// why: a GitHub Action used by a moving tag (@v4) matches when any
 	// release of that line is affected, since which one the tag names today
-	// is unknown offline. It counts at the gate like any finding.
+	// is unknown offline. Its Status is then under_investigation (in_triage
+	// in CycloneDX), StatusDetail the same note. It counts at the gate like
+	// any finding.
 	Possible string `json:"possible,omitempty"`
 }
 
@@ -271,8 +273,10 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 		}
 		fs := group(p.ID, advs)
 		if line != nil {
+			// OpenVEX and CycloneDX say it as under_investigation / in_triage.
 			for i := range fs {
 				fs[i].Possible = line.note
+				fs[i].Status, fs[i].StatusDetail = StatusUnderInvestigation, line.note
 			}
 		}
 		res.Findings = append(res.Findings, fs...)

@@ -189,6 +189,9 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 		locs := sarifLocations(p.Locations, opts, doc.Source)
 		fix := res.UpgradeFor(&f)
 		msg := fmt.Sprintf("%s %s is affected by %s", p.Name, p.Version, f.ID)
+		if f.Possible != "" {
+			msg = fmt.Sprintf("%s %s may be affected by %s", p.Name, p.Version, f.ID)
+		}
 		if f.Kind == match.Malicious {
 			msg = fmt.Sprintf("%s %s is a known malicious package (%s)", p.Name, p.Version, f.ID)
 		}
