@@ -113,7 +113,7 @@ func FuzzYarnLock(f *testing.F) {
 }
 
 func FuzzPNPMLock(f *testing.F) {
-	seeds(f, "testdata/pnpmv6/pnpm-lock.yaml")
+	seeds(f, "testdata/pnpmv6/pnpm-lock.yaml", "testdata/pnpm11/two-documents.yaml", "testdata/pnpm11/empty-first.yaml")
 	f.Add([]byte("lockfileVersion: 5.4\npackages:\n  /a/1.0.0_b@1.0.0:\n    dependencies:\n      b: 1.0.0\n  /b/1.0.0: {}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		catalogBytes(PNPMLock{}, "pnpm-lock.yaml", b)

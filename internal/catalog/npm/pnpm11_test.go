@@ -84,3 +84,30 @@ func TestPNPMTooManyDocuments(t *testing.T) {
 		t.Fatal("20 documents: no error")
 	}
 }
+
+// pnpm writes the environment alone ("---\n" env "\n---\n" and nothing)
+// before the project's first install: pnpm's own packages, marked, and no
+// project packages.
+func TestPNPMEnvironmentOnly(t *testing.T) {
+	b, err := os.ReadFile("testdata/pnpm11/two-documents.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sep := []byte("\n---\n")
+	i := strings.Index(string(b), string(sep))
+	if i < 0 {
+		t.Fatal("fixture has no second document")
+	}
+	res, err := parsePNPM(b[:i+len(sep)], "pnpm-lock.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Packages) != 5 {
+		t.Errorf("%d packages, want pnpm's 5", len(res.Packages))
+	}
+	for _, p := range res.Packages {
+		if p.Properties[PropPackageManager] != "true" || p.Scope != sbom.ScopeDev {
+			t.Errorf("%s@%s not marked as pnpm's own (scope %q)", p.Name, p.Version, p.Scope)
+		}
+	}
+}
