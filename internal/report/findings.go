@@ -87,6 +87,9 @@ type Summary struct {
 	Suppressed int            `json:"suppressed"`
 	Malicious  int            `json:"malicious"`
 	BySeverity map[string]int `json:"bySeverity"`
+	// Possible counts the findings that are only possibly affected (a
+	// GitHub Action by a moving tag); they are among Findings.
+	Possible int `json:"possible,omitempty"`
 }
 
 // PackageInfo is a package with findings.
@@ -163,6 +166,9 @@ func Summarize(res *match.Result) Summary {
 		s.Findings++
 		if f.Kind == match.Malicious {
 			s.Malicious++
+		}
+		if f.Possible != "" {
+			s.Possible++
 		}
 		s.BySeverity[f.Severity.Level.String()]++
 	}

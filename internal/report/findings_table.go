@@ -155,6 +155,9 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ToLower(l.String())))
 		}
 	}
+	if s.Possible > 0 {
+		parts = append(parts, fmt.Sprintf("%d possibly affected", s.Possible))
+	}
 	detail := ""
 	if len(parts) > 0 {
 		detail = " (" + strings.Join(parts, ", ") + ")"
