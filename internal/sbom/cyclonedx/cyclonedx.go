@@ -155,6 +155,21 @@ func build(doc *sbom.Document, sv cdx.SpecVersion) *cdx.BOM {
 	if doc.Source != "" {
 		meta.Properties = &[]cdx.Property{{Name: interop.PropSource, Value: doc.Source}}
 	}
+	if s := doc.Subject; s.Type == "container" {
+		// The image: type container, version its manifest digest (or its
+		// configuration digest), and its facts as properties, sorted.
+		meta.Component.Type = cdx.ComponentTypeContainer
+		meta.Component.Name = cmpOr(s.Name, meta.Component.Name)
+		meta.Component.Version = s.Version
+		if len(s.Properties) > 0 {
+			var ps []cdx.Property
+			for k, v := range s.Properties {
+				ps = append(ps, cdx.Property{Name: k, Value: v})
+			}
+			slices.SortFunc(ps, func(a, b cdx.Property) int { return strings.Compare(a.Name, b.Name) })
+			meta.Component.Properties = &ps
+		}
+	}
 	bom.Metadata = meta
 
 	comps := make([]cdx.Component, 0, len(doc.Packages))

@@ -81,6 +81,7 @@ func Prepare(doc *sbom.Document) *sbom.Document {
 		Created: doc.Created,
 		Tools:   slices.Clone(doc.Tools),
 		Authors: slices.Clone(doc.Authors),
+		Subject: sbom.Subject{Type: doc.Subject.Type, Name: doc.Subject.Name, Version: doc.Subject.Version, Properties: maps.Clone(doc.Subject.Properties)},
 	}
 	for _, p := range doc.Packages {
 		p.Licenses = slices.Clone(p.Licenses)

@@ -184,6 +184,24 @@ func build(doc *sbom.Document) *v2_3.Document {
 		PackageCopyrightText:    noAssertion,
 		PrimaryPackagePurpose:   "APPLICATION",
 	}
+	if s := doc.Subject; s.Type == "container" {
+		root.PrimaryPackagePurpose = "CONTAINER"
+		root.PackageName = nameOr(s.Name)
+		root.PackageVersion = s.Version
+		keys := make([]string, 0, len(s.Properties))
+		for k := range s.Properties {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			root.Annotations = append(root.Annotations, v2_3.Annotation{
+				Annotator:         common.Annotator{Annotator: "hallmark", AnnotatorType: "Tool"},
+				AnnotationDate:    created,
+				AnnotationType:    "OTHER",
+				AnnotationComment: k + "=" + s.Properties[k],
+			})
+		}
+	}
 	d.Packages = append(d.Packages, root)
 	d.Relationships = append(d.Relationships, &v2_3.Relationship{
 		RefA:         common.MakeDocElementID("", "DOCUMENT"),
