@@ -72,8 +72,8 @@ func dockerArchive(t *testing.T, layers [][]byte, diffIDs []string) string {
 		names = append(names, hex.EncodeToString(sum[:])+"/layer.tar")
 	}
 	cfg, _ := json.Marshal(map[string]any{"architecture": "amd64", "os": "linux",
-		"config":  map[string]any{"Labels": map[string]string{"org.opencontainers.image.source": "https://example.com/app", "org.opencontainers.image.revision": "abc123"}},
-		"rootfs":  map[string]any{"type": "layers", "diff_ids": ids}})
+		"config": map[string]any{"Labels": map[string]string{"org.opencontainers.image.source": "https://example.com/app", "org.opencontainers.image.revision": "abc123"}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": ids}})
 	cs := sha256.Sum256(cfg)
 	cfgName := hex.EncodeToString(cs[:]) + ".json"
 	man, _ := json.Marshal([]map[string]any{{"Config": cfgName, "RepoTags": []string{"example/app:1.0"}, "Layers": names}})
