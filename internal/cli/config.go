@@ -13,9 +13,20 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/config"
 )
 
-// addExcludeFlag adds the repeatable --exclude GLOB flag.
-func addExcludeFlag(cmd *cobra.Command, dst *[]string) {
-	cmd.Flags().StringArrayVar(dst, "exclude", nil, "skip paths matching this glob, relative to the scanned directory, before opening them (repeatable; ** crosses directories, e.g. './testdata/**')")
+// sourceFlags are the flags of every command that reads a SOURCE.
+type sourceFlags struct {
+	exclude  []string
+	platform string
+	scope    string
+	insecure []string
+}
+
+// addSourceFlags adds --exclude and the image flags.
+func addSourceFlags(cmd *cobra.Command, f *sourceFlags) {
+	cmd.Flags().StringArrayVar(&f.exclude, "exclude", nil, "skip paths matching this glob, relative to the scanned directory, before opening them (repeatable; ** crosses directories, e.g. './testdata/**')")
+	cmd.Flags().StringVar(&f.platform, "platform", "", "image: the platform to take from a multi-platform index, os/arch[/variant] (default linux/ and the host's architecture)")
+	cmd.Flags().StringVar(&f.scope, "scope", "squashed", "image: squashed (what the image holds) or all-layers (also packages a later layer removed)")
+	cmd.Flags().StringArrayVar(&f.insecure, "insecure-registry", nil, "image: reach this registry host (host:port) over plain HTTP; by name only (repeatable)")
 }
 
 // loadConfig finds and reads the configuration: --config when given (it

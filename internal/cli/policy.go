@@ -63,7 +63,7 @@ type policyFlags struct {
 	db      string
 	vex     []string
 	strict  bool
-	exclude []string
+	src     sourceFlags
 }
 
 func newPolicyCheckCmd(e *env) *cobra.Command {
@@ -104,14 +104,14 @@ Exit status:
 	addDBFlag(cmd, &f.db)
 	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX or CycloneDX VEX document (repeatable)")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
-	addExcludeFlag(cmd, &f.exclude)
+	addSourceFlags(cmd, &f.src)
 	return cmd
 }
 
 func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) error {
 	err := applyConfig(cmd, path, func(s setting, c *config.File) {
 		s.str("db", &f.db, c.DB)
-		s.strs("exclude", &f.exclude, c.Exclude)
+		s.strs("exclude", &f.src.exclude, c.Exclude)
 		s.str("policy", &f.policy, c.Policy)
 		s.strs("vex", &f.vex, c.VEX)
 		s.str("output-format", &f.format, c.Output["policy"])
@@ -129,7 +129,7 @@ func runPolicyCheck(cmd *cobra.Command, e *env, path string, f policyFlags) erro
 	}
 	defer gate.Close()
 
-	res, err := loadSource(cmd, e, path, f.exclude)
+	res, err := loadSource(cmd, e, path, f.src)
 	if err != nil {
 		return withCode(ExitError, err)
 	}

@@ -25,7 +25,7 @@ type sbomFlags struct {
 	outFile    string
 	cdxVersion string
 	strict     bool
-	exclude    []string
+	src        sourceFlags
 }
 
 func newSBOMCmd(e *env) *cobra.Command {
@@ -58,13 +58,13 @@ the exit status is 3 (incomplete), or 2 with --strict.`,
 	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2, write nothing) when any file cannot be read")
-	addExcludeFlag(cmd, &f.exclude)
+	addSourceFlags(cmd, &f.src)
 	return cmd
 }
 
 func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 	err := applyConfig(cmd, path, func(s setting, c *config.File) {
-		s.strs("exclude", &f.exclude, c.Exclude)
+		s.strs("exclude", &f.src.exclude, c.Exclude)
 		s.str("output-format", &f.format, c.Output["sbom"])
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 	if err := checkChoice("CycloneDX version", f.cdxVersion, []string{"1.6", "1.7"}); err != nil {
 		return withCode(ExitError, err)
 	}
-	res, err := loadSource(cmd, e, path, f.exclude)
+	res, err := loadSource(cmd, e, path, f.src)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -107,7 +107,10 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 }
 
 // loadSource loads PATH with every cataloger, showing progress on a terminal.
-func loadSource(cmd *cobra.Command, e *env, path string, exclude []string) (*source.Result, error) {
+func loadSource(cmd *cobra.Command, e *env, path string, sf sourceFlags) (*source.Result, error) {
+	if err := checkChoice("--scope", sf.scope, []string{"squashed", "all-layers"}); err != nil {
+		return nil, err
+	}
 	created, err := sourceDateEpoch(e)
 	if err != nil {
 		return nil, err
@@ -119,7 +122,13 @@ func loadSource(cmd *cobra.Command, e *env, path string, exclude []string) (*sou
 		Progress: &prog,
 		Created:  created,
 		Tool:     sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: Build().Version},
-		Exclude:  exclude,
+		Exclude:  sf.exclude,
+		Image: source.ImageOptions{
+			Platform:           sf.platform,
+			AllLayers:          sf.scope == "all-layers",
+			InsecureRegistries: sf.insecure,
+			Note:               func(s string) { fmt.Fprintf(e.stderr, "hallmark: %s\n", s) },
+		},
 	})
 }
 

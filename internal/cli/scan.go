@@ -33,7 +33,7 @@ type scanFlags struct {
 	// failOnUnchecked restores the strict gate: exit 3 when any package
 	// could not be checked.
 	failOnUnchecked bool
-	exclude         []string
+	src             sourceFlags
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -75,7 +75,7 @@ Exit status (the first that applies):
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version for -o cyclonedx-json: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
 	cmd.Flags().StringVar(&f.policy, "policy", "", "also evaluate this policy file (see hallmark policy) and exit 1 on a violation")
-	addExcludeFlag(cmd, &f.exclude)
+	addSourceFlags(cmd, &f.src)
 	cmd.Flags().BoolVar(&f.failOnUnchecked, "fail-on-unchecked", false, "exit 3 when any package could not be checked (no version, no data for its ecosystem)")
 	return cmd
 }
@@ -83,7 +83,7 @@ Exit status (the first that applies):
 func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	err := applyConfig(cmd, path, func(s setting, c *config.File) {
 		s.str("db", &f.db, c.DB)
-		s.strs("exclude", &f.exclude, c.Exclude)
+		s.strs("exclude", &f.src.exclude, c.Exclude)
 		s.str("policy", &f.policy, c.Policy)
 		s.strs("vex", &f.vex, c.VEX)
 		s.str("fail-on", &f.failOn, c.FailOn)
@@ -124,7 +124,7 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	}
 	defer db.Close()
 
-	res, err := loadSource(cmd, e, path, f.exclude)
+	res, err := loadSource(cmd, e, path, f.src)
 	if err != nil {
 		return withCode(ExitError, err)
 	}

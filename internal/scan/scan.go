@@ -39,6 +39,8 @@ type LoadOptions struct {
 	Tool sbom.Tool
 	// Exclude are glob patterns of paths to skip (catalog.Exclusions).
 	Exclude []string
+	// Image configures container image sources.
+	Image source.ImageOptions
 }
 
 // Load catalogs the source at path (a directory, a single lockfile or
@@ -57,6 +59,7 @@ func Load(ctx context.Context, path string, o LoadOptions) (*source.Result, erro
 	res, err := source.Load(ctx, path, source.Options{
 		Catalog: catalog.Options{Catalogers: cats, Progress: o.Progress, Exclude: ex},
 		Created: o.Created,
+		Image:   o.Image,
 	})
 	if err != nil {
 		return nil, err
