@@ -1,0 +1,749 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+)
+
+// Roles of API tokens.
+const (
+	RoleAdmin    = "admin"
+	RoleUploader = "uploader"
+	RoleViewer   = "viewer"
+)
+
+// Token is an API token (never its secret).
+type Token struct {
+	ID, Name, Role, TeamID string
+	Created                time.Time
+}
+
+// CreateToken makes a token and returns its secret, which is shown once:
+// only its hash is stored. teamID "" means every team (admins).
+func (s *Store) CreateToken(ctx context.Context, name, role, teamID string) (string, *Token, error) {
+	switch role {
+	case RoleAdmin, RoleUploader, RoleViewer:
+	default:
+		return "", nil, fmt.Errorf("unknown role %q (admin, uploader, viewer)", role)
+	}
+	var b [32]byte
+	rand.Read(b[:])
+	plain := "hm_" + base64.RawURLEncoding.EncodeToString(b[:])
+	t, err := s.insertToken(ctx, plain, name, role, teamID)
+	return plain, t, err
+}
+
+// ImportToken stores a token whose secret the operator chose
+// (HALLMARK_ADMIN_TOKEN); an existing one is kept.
+func (s *Store) ImportToken(ctx context.Context, plain, name, role string) (*Token, error) {
+	if t, err := s.TokenBySecret(ctx, plain); err == nil {
+		return t, nil
+	}
+	return s.insertToken(ctx, plain, name, role, "")
+}
+
+func (s *Store) insertToken(ctx context.Context, plain, name, role, teamID string) (*Token, error) {
+	t := &Token{ID: NewID(), Name: name, Role: role, TeamID: teamID, Created: time.Now().UTC()}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, name, role, team_id, created) VALUES (?, ?, ?, ?, ?, ?)`),
+		t.ID, HashToken(plain), name, role, nullable(teamID), ms(t.Created))
+	if err != nil {
+		return nil, fmt.Errorf("store token: %w", err)
+	}
+	return t, nil
+}
+
+// TokenBySecret finds the token a secret belongs to.
+func (s *Store) TokenBySecret(ctx context.Context, plain string) (*Token, error) {
+	var t Token
+	var team sql.NullString
+	var created int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, name, role, team_id, created FROM tokens WHERE hash = ?`), HashToken(plain)).
+		Scan(&t.ID, &t.Name, &t.Role, &team, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.TeamID, t.Created = team.String, fromMS(created)
+	return &t, nil
+}
+
+// CountAdmins counts admin tokens (the first start makes one when none).
+func (s *Store) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM tokens WHERE role = ?`), RoleAdmin).Scan(&n)
+	return n, err
+}
+
+// Team is a group owning products.
+type Team struct{ ID, Name string }
+
+// EnsureTeam returns the team named name, creating it.
+func (s *Store) EnsureTeam(ctx context.Context, name string) (*Team, error) {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO teams (id, name, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`), NewID(), name, ms(time.Now()))
+	if err != nil {
+		return nil, err
+	}
+	var t Team
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT id, name FROM teams WHERE name = ?`), name).Scan(&t.ID, &t.Name)
+	return &t, err
+}
+
+// Product is a product whose releases are tracked.
+type Product struct {
+	ID, Name, TeamID string
+	Created          time.Time
+}
+
+// Product returns the product named name.
+func (s *Store) Product(ctx context.Context, name string) (*Product, error) {
+	return s.product(ctx, `SELECT id, name, team_id, created FROM products WHERE name = ?`, name)
+}
+
+// ProductByID returns the product with that id.
+func (s *Store) ProductByID(ctx context.Context, id string) (*Product, error) {
+	return s.product(ctx, `SELECT id, name, team_id, created FROM products WHERE id = ?`, id)
+}
+
+func (s *Store) product(ctx context.Context, query, arg string) (*Product, error) {
+	var p Product
+	var team sql.NullString
+	var created int64
+	err := s.db.QueryRowContext(ctx, s.q(query), arg).Scan(&p.ID, &p.Name, &team, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.TeamID, p.Created = team.String, fromMS(created)
+	return &p, nil
+}
+
+// CreateProduct creates a product owned by teamID ("" for none), or
+// returns the existing one of that name.
+func (s *Store) CreateProduct(ctx context.Context, name, teamID string) (*Product, error) {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO products (id, name, team_id, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+		NewID(), name, nullable(teamID), ms(time.Now()))
+	if err != nil {
+		return nil, err
+	}
+	return s.Product(ctx, name)
+}
+
+// Products lists products by name.
+func (s *Store) Products(ctx context.Context) ([]Product, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, team_id, created FROM products ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Product
+	for rows.Next() {
+		var p Product
+		var team sql.NullString
+		var created int64
+		if err := rows.Scan(&p.ID, &p.Name, &team, &created); err != nil {
+			return nil, err
+		}
+		p.TeamID, p.Created = team.String, fromMS(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DeleteProduct removes a product with its releases and findings.
+func (s *Store) DeleteProduct(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM finding_ids WHERE release_id IN (SELECT id FROM releases WHERE product_id = ?)`,
+		`DELETE FROM findings WHERE release_id IN (SELECT id FROM releases WHERE product_id = ?)`,
+		`DELETE FROM components WHERE release_id IN (SELECT id FROM releases WHERE product_id = ?)`,
+		`DELETE FROM vex WHERE release_id IN (SELECT id FROM releases WHERE product_id = ?)`,
+		`DELETE FROM releases WHERE product_id = ?`,
+		`DELETE FROM webhooks WHERE product_id = ?`,
+		`DELETE FROM products WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, s.q(q), id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Release is a shipped version of a product.
+type Release struct {
+	ID, ProductID, Product, Version, Format string
+	Created                                 time.Time
+	Components                              int
+}
+
+// Component is one package of a release, as stored.
+type Component struct {
+	ReleaseID string
+	Index     int
+	Package   sbom.Package
+	MatchName string
+}
+
+// StoredFinding is a finding of one package of one release.
+type StoredFinding struct {
+	ReleaseID, Package, VulnID, Ecosystem, MatchName string
+	Aliases                                          []string
+	Severity                                         string
+	Score                                            float64
+	Summary                                          string
+	Fixed                                            []string
+	FirstSeen                                        time.Time
+	Resolved                                         *time.Time
+	// VEX is the current triage (zero Status: none).
+	VEX VEX
+}
+
+// ReleaseInput is what PutRelease stores, in one transaction.
+type ReleaseInput struct {
+	ProductID, Version string
+	SBOM               []byte
+	Format             string // "cyclonedx" or "spdx"
+	Manifest           []byte
+	Components         []Component // Package and MatchName set
+	Findings           []StoredFinding
+	Now                time.Time
+}
+
+// PutRelease stores a release with its components and findings, replacing
+// a release of the same product and version: nothing is half-stored.
+func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var id string
+	err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE product_id = ? AND version = ?`), in.ProductID, in.Version).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		id = NewID()
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO releases (id, product_id, version, created, sbom, sbom_format, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			id, in.ProductID, in.Version, ms(in.Now), in.SBOM, in.Format, in.Manifest)
+	case err == nil:
+		for _, q := range []string{`DELETE FROM finding_ids WHERE release_id = ?`, `DELETE FROM findings WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
+			if _, err = tx.ExecContext(ctx, s.q(q), id); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE releases SET sbom = ?, sbom_format = ?, manifest = ?, created = ? WHERE id = ?`), in.SBOM, in.Format, in.Manifest, ms(in.Now), id)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store release: %w", err)
+	}
+	ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO components (release_id, idx, purl, purl_base, ecosystem, name, match_name, version, pkg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	for i, c := range in.Components {
+		b, err := json.Marshal(c.Package)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ins.ExecContext(ctx, id, i, c.Package.PURL, PURLBase(c.Package.PURL), string(c.Package.Ecosystem), c.Package.Name, c.MatchName, c.Package.Version, b); err != nil {
+			return nil, fmt.Errorf("store component %s: %w", c.Package.PURL, err)
+		}
+	}
+	for _, f := range in.Findings {
+		f.ReleaseID = id
+		if err := s.insertFinding(ctx, tx, f); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store release: %w", err)
+	}
+	return s.Release(ctx, id)
+}
+
+func (s *Store) insertFinding(ctx context.Context, tx *sql.Tx, f StoredFinding) error {
+	var resolved any
+	if f.Resolved != nil {
+		resolved = ms(*f.Resolved)
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO findings (release_id, package, vuln_id, ecosystem, match_name, aliases, severity, score, summary, fixed, first_seen, resolved)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		f.ReleaseID, f.Package, f.VulnID, f.Ecosystem, f.MatchName, strings.Join(f.Aliases, " "), f.Severity, f.Score, f.Summary, strings.Join(f.Fixed, " "), ms(f.FirstSeen), resolved)
+	if err != nil {
+		return fmt.Errorf("store finding %s: %w", f.VulnID, err)
+	}
+	for _, a := range append([]string{f.VulnID}, f.Aliases...) {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_ids (release_id, package, vuln_id, alias) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			f.ReleaseID, f.Package, f.VulnID, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const releaseCols = `r.id, r.product_id, p.name, r.version, r.sbom_format, r.created, (SELECT COUNT(*) FROM components c WHERE c.release_id = r.id)`
+
+func scanRelease(sc interface{ Scan(...any) error }) (*Release, error) {
+	var r Release
+	var created int64
+	if err := sc.Scan(&r.ID, &r.ProductID, &r.Product, &r.Version, &r.Format, &created, &r.Components); err != nil {
+		return nil, err
+	}
+	r.Created = fromMS(created)
+	return &r, nil
+}
+
+// Release returns a release by id.
+func (s *Store) Release(ctx context.Context, id string) (*Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.id = ?`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// ReleaseByVersion returns a product's release of that version.
+func (s *Store) ReleaseByVersion(ctx context.Context, productID, version string) (*Release, error) {
+	r, err := scanRelease(s.db.QueryRowContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.product_id = ? AND r.version = ?`), productID, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// Releases lists a product's releases, newest first.
+func (s *Store) Releases(ctx context.Context, productID string) ([]Release, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id WHERE r.product_id = ? ORDER BY r.created DESC, r.version DESC`), productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Release
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// SBOM returns a release's stored SBOM document and format.
+func (s *Store) SBOM(ctx context.Context, releaseID string) ([]byte, string, error) {
+	var b []byte
+	var f string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT sbom, sbom_format FROM releases WHERE id = ?`), releaseID).Scan(&b, &f)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", ErrNotFound
+	}
+	return b, f, err
+}
+
+// Components returns a release's components.
+func (s *Store) Components(ctx context.Context, releaseID string) ([]Component, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg FROM components WHERE release_id = ? ORDER BY idx`), releaseID)
+	if err != nil {
+		return nil, err
+	}
+	return scanComponents(rows)
+}
+
+// ComponentsNamed returns, across every release, the components of one
+// package name (the delta re-match reads only these).
+func (s *Store) ComponentsNamed(ctx context.Context, ecosystem, matchName string) ([]Component, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg FROM components WHERE ecosystem = ? AND match_name = ?`), ecosystem, matchName)
+	if err != nil {
+		return nil, err
+	}
+	return scanComponents(rows)
+}
+
+func scanComponents(rows *sql.Rows) ([]Component, error) {
+	defer rows.Close()
+	var out []Component
+	for rows.Next() {
+		var c Component
+		var b []byte
+		if err := rows.Scan(&c.ReleaseID, &c.Index, &c.MatchName, &b); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &c.Package); err != nil {
+			return nil, fmt.Errorf("stored component: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// EcoName is a package name in an ecosystem, as matching looks it up.
+type EcoName struct{ Ecosystem, Name string }
+
+// DistinctNames lists every (ecosystem, name) some release contains.
+func (s *Store) DistinctNames(ctx context.Context) ([]EcoName, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ecosystem, match_name FROM components`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EcoName
+	for rows.Next() {
+		var n EcoName
+		if err := rows.Scan(&n.Ecosystem, &n.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NameStates returns the advisory fingerprint recorded per name.
+func (s *Store) NameStates(ctx context.Context) (map[EcoName]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ecosystem, match_name, fingerprint FROM name_state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[EcoName]string{}
+	for rows.Next() {
+		var n EcoName
+		var fp string
+		if err := rows.Scan(&n.Ecosystem, &n.Name, &fp); err != nil {
+			return nil, err
+		}
+		out[n] = fp
+	}
+	return out, rows.Err()
+}
+
+// SetNameState records a name's advisory fingerprint.
+func (s *Store) SetNameState(ctx context.Context, n EcoName, fp string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
+		ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`), n.Ecosystem, n.Name, fp)
+	return err
+}
+
+// Change is a finding that appeared or was resolved by a re-match.
+type Change struct {
+	Finding  StoredFinding
+	Resolved bool
+}
+
+// UpdateFindings replaces, for the given releases, the open findings of one
+// package name by found: findings new to a release are added (first seen
+// now), open ones no longer found are resolved (now), others are kept with
+// their first-seen time. It returns the changes, in one transaction.
+func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	type key struct{ rel, pkg, vuln string }
+	want := map[key]StoredFinding{}
+	for _, f := range found {
+		want[key{f.ReleaseID, f.Package, f.VulnID}] = f
+	}
+	var changes []Change
+	for _, rel := range releaseIDs {
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT package, vuln_id, resolved FROM findings WHERE release_id = ? AND ecosystem = ? AND match_name = ?`), rel, n.Ecosystem, n.Name)
+		if err != nil {
+			return nil, err
+		}
+		have := map[key]bool{}
+		var toResolve []key
+		for rows.Next() {
+			var k key
+			var resolved sql.NullInt64
+			k.rel = rel
+			if err := rows.Scan(&k.pkg, &k.vuln, &resolved); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[k] = true
+			if _, still := want[k]; !still && !resolved.Valid {
+				toResolve = append(toResolve, k)
+			}
+			if f, still := want[k]; still && resolved.Valid {
+				// Reopened: affected again after a data change.
+				if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = NULL WHERE release_id = ? AND package = ? AND vuln_id = ?`), k.rel, k.pkg, k.vuln); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				changes = append(changes, Change{Finding: f})
+			}
+		}
+		rows.Close()
+		for _, k := range toResolve {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = ? WHERE release_id = ? AND package = ? AND vuln_id = ?`), ms(now), k.rel, k.pkg, k.vuln); err != nil {
+				return nil, err
+			}
+			t := now
+			changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &t}, Resolved: true})
+		}
+		for k, f := range want {
+			if k.rel != rel || have[k] {
+				continue
+			}
+			f.FirstSeen = now
+			if err := s.insertFinding(ctx, tx, f); err != nil {
+				return nil, err
+			}
+			changes = append(changes, Change{Finding: f})
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return changes, nil
+}
+
+// Findings returns a release's findings with their current VEX status;
+// openOnly leaves out resolved ones and those VEX marks not_affected or
+// fixed.
+func (s *Store) Findings(ctx context.Context, releaseID string, openOnly bool) ([]StoredFinding, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, package, vuln_id, ecosystem, match_name, aliases, severity, score, summary, fixed, first_seen, resolved
+		FROM findings WHERE release_id = ? ORDER BY package, vuln_id`), releaseID)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := scanFindings(rows)
+	if err != nil {
+		return nil, err
+	}
+	vex, err := s.currentVEX(ctx, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		f.VEX = vex[f.VulnID+"\x00"+f.Package]
+		if openOnly && (f.Resolved != nil || f.VEX.Status == "not_affected" || f.VEX.Status == "fixed") {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func scanFindings(rows *sql.Rows) ([]StoredFinding, error) {
+	defer rows.Close()
+	var out []StoredFinding
+	for rows.Next() {
+		var f StoredFinding
+		var aliases, fixed string
+		var first int64
+		var resolved sql.NullInt64
+		if err := rows.Scan(&f.ReleaseID, &f.Package, &f.VulnID, &f.Ecosystem, &f.MatchName, &aliases, &f.Severity, &f.Score, &f.Summary, &fixed, &first, &resolved); err != nil {
+			return nil, err
+		}
+		f.Aliases, f.Fixed = strings.Fields(aliases), strings.Fields(fixed)
+		f.FirstSeen = fromMS(first)
+		if resolved.Valid {
+			t := fromMS(resolved.Int64)
+			f.Resolved = &t
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// AffectedRelease is a release affected by an advisory.
+type AffectedRelease struct {
+	Release
+	Findings []StoredFinding
+}
+
+// Affected lists the releases with an open finding for advisory id or any
+// of its aliases, with each finding's VEX status.
+func (s *Store) Affected(ctx context.Context, id string) ([]AffectedRelease, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT f.release_id, f.package, f.vuln_id, f.ecosystem, f.match_name, f.aliases, f.severity, f.score, f.summary, f.fixed, f.first_seen, f.resolved
+		FROM finding_ids i JOIN findings f ON f.release_id = i.release_id AND f.package = i.package AND f.vuln_id = i.vuln_id
+		WHERE i.alias = ? AND f.resolved IS NULL ORDER BY f.release_id, f.package`), id)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := scanFindings(rows)
+	if err != nil {
+		return nil, err
+	}
+	var out []AffectedRelease
+	idx := map[string]int{}
+	for _, f := range fs {
+		i, ok := idx[f.ReleaseID]
+		if !ok {
+			r, err := s.Release(ctx, f.ReleaseID)
+			if err != nil {
+				return nil, err
+			}
+			i = len(out)
+			idx[f.ReleaseID] = i
+			out = append(out, AffectedRelease{Release: *r})
+		}
+		vex, err := s.currentVEX(ctx, f.ReleaseID)
+		if err != nil {
+			return nil, err
+		}
+		f.VEX = vex[f.VulnID+"\x00"+f.Package]
+		out[i].Findings = append(out[i].Findings, f)
+	}
+	return out, nil
+}
+
+// ComponentHit is a release containing a package.
+type ComponentHit struct {
+	Release
+	PURL, Version string
+}
+
+// ReleasesWithPackage lists the releases containing the package purlBase
+// names (a purl without version or qualifiers), at any version when
+// version is "".
+func (s *Store) ReleasesWithPackage(ctx context.Context, purlBase, version string) ([]ComponentHit, error) {
+	q := `SELECT ` + releaseCols + `, c.purl, c.version FROM components c JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id WHERE c.purl_base = ?`
+	args := []any{purlBase}
+	if version != "" {
+		q += ` AND c.version = ?`
+		args = append(args, version)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY p.name, r.version`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ComponentHit
+	for rows.Next() {
+		var h ComponentHit
+		var created int64
+		if err := rows.Scan(&h.ID, &h.ProductID, &h.Product, &h.Version, &h.Format, &created, &h.Components, &h.PURL, &h.Release.Version); err != nil {
+			return nil, err
+		}
+		h.Created = fromMS(created)
+		h.Release.Version, h.Version = h.Version, h.Release.Version
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// PURLBase strips a purl's version, qualifiers and subpath:
+// pkg:npm/ws@8.17.1?x=y -> pkg:npm/ws.
+func PURLBase(purl string) string {
+	if i := strings.IndexAny(purl, "?#"); i >= 0 {
+		purl = purl[:i]
+	}
+	if i := strings.LastIndexByte(purl, '@'); i > strings.LastIndexByte(purl, '/') {
+		purl = purl[:i]
+	}
+	return purl
+}
+
+// VEX is one triage statement about a finding.
+type VEX struct {
+	ReleaseID, VulnID, Package                     string
+	Status, Justification, Detail, FixedIn, Author string
+	At                                             time.Time
+}
+
+// AddVEX records a triage statement; the newest is the current one, the
+// older ones its history.
+func (s *Store) AddVEX(ctx context.Context, v VEX) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO vex (release_id, vuln_id, package, status, justification, detail, fixed_in, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		v.ReleaseID, v.VulnID, v.Package, v.Status, v.Justification, v.Detail, v.FixedIn, v.Author, ms(v.At))
+	return err
+}
+
+// VEXHistory returns every statement about a finding, oldest first.
+func (s *Store) VEXHistory(ctx context.Context, releaseID, vulnID, pkg string) ([]VEX, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, vuln_id, package, status, justification, detail, fixed_in, author, at FROM vex
+		WHERE release_id = ? AND vuln_id = ? AND package = ? ORDER BY seq`), releaseID, vulnID, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return scanVEX(rows)
+}
+
+func (s *Store) currentVEX(ctx context.Context, releaseID string) (map[string]VEX, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, vuln_id, package, status, justification, detail, fixed_in, author, at FROM vex WHERE release_id = ? ORDER BY seq`), releaseID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := scanVEX(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]VEX{}
+	for _, v := range all {
+		out[v.VulnID+"\x00"+v.Package] = v
+	}
+	return out, nil
+}
+
+func scanVEX(rows *sql.Rows) ([]VEX, error) {
+	defer rows.Close()
+	var out []VEX
+	for rows.Next() {
+		var v VEX
+		var at int64
+		if err := rows.Scan(&v.ReleaseID, &v.VulnID, &v.Package, &v.Status, &v.Justification, &v.Detail, &v.FixedIn, &v.Author, &at); err != nil {
+			return nil, err
+		}
+		v.At = fromMS(at)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// KV reads a server setting ("" when unset).
+func (s *Store) KV(ctx context.Context, k string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT v FROM kv WHERE k = ?`), k).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetKV writes a server setting.
+func (s *Store) SetKV(ctx context.Context, k, v string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`), k, v)
+	return err
+}
+
+// BOMToken records a Dependency-Track upload token for a release.
+func (s *Store) BOMToken(ctx context.Context, releaseID string) (string, error) {
+	t := NewID()
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO bom_tokens (token, release_id, created) VALUES (?, ?, ?)`), t, releaseID, ms(time.Now()))
+	return t, err
+}
+
+// BOMTokenKnown reports whether a Dependency-Track upload token exists.
+func (s *Store) BOMTokenKnown(ctx context.Context, token string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM bom_tokens WHERE token = ?`), token).Scan(&n)
+	return n > 0, err
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
