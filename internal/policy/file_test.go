@@ -35,7 +35,7 @@ func TestParseErrors(t *testing.T) {
 		{"scope key", "rules:\n  - {id: a, kind: hygiene, git: true, scope: {direct-only: true}}\n", `unknown key "direct-only" in scope`},
 		{"ban range", "rules:\n  - id: a\n    kind: bans\n    packages:\n      - {name: x, ecosystem: npm, versions: '>='}\n", `p.yaml:5:45: rule "a": banned "x": bad comparator ">="`},
 		{"ban range no eco", "rules:\n  - id: a\n    kind: bans\n    packages:\n      - {name: x, versions: '<2'}\n", `"versions" needs "ecosystem"`},
-		{"ban unordered range", "rules:\n  - id: a\n    kind: bans\n    packages:\n      - {name: x, ecosystem: GitHub Actions, versions: '<2'}\n", "has no version ordering"},
+		{"ban unordered range", "rules:\n  - id: a\n    kind: bans\n    packages:\n      - {name: x, ecosystem: CocoaPods, versions: '<2'}\n", "has no version ordering"},
 		{"bans empty", "rules:\n  - {id: a, kind: bans}\n", `needs "packages"`},
 		{"hygiene empty", "rules:\n  - {id: a, kind: hygiene}\n", "needs max-versions"},
 		{"integrity off", "rules:\n  - {id: a, kind: integrity, require-hash: false, require-https: false, pin-actions: false}\n", "every integrity check is switched off"},
