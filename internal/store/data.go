@@ -747,3 +747,19 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// DeleteRelease removes one release with its components and findings.
+func (s *Store) DeleteRelease(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{`DELETE FROM finding_ids WHERE release_id = ?`, `DELETE FROM findings WHERE release_id = ?`,
+		`DELETE FROM components WHERE release_id = ?`, `DELETE FROM vex WHERE release_id = ?`, `DELETE FROM bom_tokens WHERE release_id = ?`, `DELETE FROM releases WHERE id = ?`} {
+		if _, err := tx.ExecContext(ctx, s.q(q), id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

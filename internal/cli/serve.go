@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/server"
+	"github.com/hallmark-dev/hallmark/internal/store"
+)
+
+type serveFlags struct {
+	listen, data, database, db string
+	tlsCert, tlsKey            string
+	every                      time.Duration
+	behindTLSProxy             bool
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Keep every released SBOM, re-match when vulnerability data changes, notify, record VEX; API and web UI",
+		Long: `Run the hallmark server: the inventory of shipped releases and what affects them.
+
+The store is a SQLite file under --data (nothing else to install), or PostgreSQL
+with --database postgres://... (several replicas behind any load balancer).
+The vulnerability index is --db (default DATA/db), the layout hallmark db
+writes; replace it with hallmark db update/import --db DIR and the server
+re-matches only the package names whose advisories changed.
+
+No default credentials: the first start prints a one-time admin token, or
+stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
+		Example: `  hallmark serve --listen 127.0.0.1:8080 --data /var/lib/hallmark
+  HALLMARK_ADMIN_TOKEN=... hallmark serve --database postgres://hallmark@db/hallmark --tls-cert c.pem --tls-key k.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return runServe(cmd, e, f) },
+	}
+	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&f.data, "data", "", "data directory: the SQLite store and, by default, the vulnerability index (default: the user cache dir's hallmark/server)")
+	cmd.Flags().StringVar(&f.database, "database", "", "PostgreSQL URL (postgres://...) instead of the SQLite file under --data")
+	cmd.Flags().StringVar(&f.db, "db", "", "vulnerability index directory (default DATA/db)")
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "and this key (PEM)")
+	cmd.Flags().DurationVar(&f.every, "check-every", time.Minute, "how often to look for a new vulnerability index and due webhook deliveries")
+	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return withCode(ExitError, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if f.data == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			return withCode(ExitError, err)
+		}
+		f.data = filepath.Join(c, "hallmark", "server")
+	}
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return withCode(ExitError, err)
+	}
+	if f.db == "" {
+		f.db = filepath.Join(f.data, "db")
+	}
+	dsn := f.database
+	if dsn == "" {
+		dsn = filepath.Join(f.data, "hallmark.db")
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy})
+	tok, err := srv.Bootstrap(ctx, e.getenv("HALLMARK_ADMIN_TOKEN"))
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if tok != "" {
+		fmt.Fprintf(e.stderr, "hallmark: first start: admin token (shown once, stored hashed):\n\n    %s\n\n", tok)
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	hs := server.NewHTTPServer(f.listen, srv.Handler())
+	bg, cancelBG := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Run(bg, f.every) }()
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stderr, "hallmark: serving %s://%s (store %s, vulnerability data %s)\n", scheme, ln.Addr(), st.Dialect(), f.db)
+	errc := make(chan error, 1)
+	go func() {
+		if f.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, f.tlsCert, f.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		cancelBG()
+		<-done
+		return withCode(ExitError, err)
+	case <-ctx.Done():
+	}
+	// Graceful: in-flight requests finish, then the background job ends.
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	cancelBG()
+	<-done
+	fmt.Fprintln(e.stderr, "hallmark: stopped")
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	return nil
+}
+
+type pushFlags struct {
+	server, token, product, version, vexFile string
+}
+
+func newPushCmd(e *env) *cobra.Command {
+	var f pushFlags
+	cmd := &cobra.Command{
+		Use:   "push [SBOM]",
+		Short: "Upload a release's SBOM to a hallmark server",
+		Example: `  hallmark sbom . | hallmark push --server https://hallmark.example.com --product app --version 1.2.0
+  hallmark push app.cdx.json --server ... --product app --version 1.2.0 --vex triage.openvex.json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.server == "" || f.product == "" || f.version == "" {
+				return withCode(ExitError, errors.New("--server, --product and --version are required"))
+			}
+			if f.token == "" {
+				f.token = e.getenv("HALLMARK_TOKEN")
+			}
+			var in io.Reader = e.stdin
+			if len(args) == 1 && args[0] != "-" {
+				fh, err := os.Open(args[0])
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				defer fh.Close()
+				in = fh
+			}
+			b, err := io.ReadAll(io.LimitReader(in, limits.ServerSBOMBytes+1))
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			var vexDoc []byte
+			if f.vexFile != "" {
+				if vexDoc, err = os.ReadFile(f.vexFile); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
+			out, err := server.Push(cmd.Context(), http.DefaultClient, f.server, f.token, f.product, f.version, b, vexDoc)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			fmt.Fprintln(e.stdout, strings.TrimSpace(string(bytes.TrimSpace(out))))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&f.server, "server", "", "server URL")
+	cmd.Flags().StringVar(&f.token, "token", "", "API token (default $HALLMARK_TOKEN)")
+	cmd.Flags().StringVar(&f.product, "product", "", "product name (created on first push)")
+	cmd.Flags().StringVar(&f.version, "version", "", "release version")
+	cmd.Flags().StringVar(&f.vexFile, "vex", "", "also upload this VEX document (OpenVEX or CycloneDX)")
+	return cmd
+}

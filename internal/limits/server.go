@@ -1,0 +1,16 @@
+package limits
+
+// The server (hallmark serve).
+const (
+	// ServerSBOMBytes bounds an uploaded SBOM (100,000 components fit).
+	ServerSBOMBytes = 48 << 20
+	// ServerRequestBytes bounds a request body: an SBOM in base64 inside
+	// JSON, or multipart, with a VEX document and a release manifest.
+	ServerRequestBytes = 72 << 20
+	// ServerComponents bounds the components of one stored release.
+	ServerComponents = 200_000
+	// ServerFormBytes bounds a form post of the web UI.
+	ServerFormBytes = 64 << 10
+	// ServerJSONBytes bounds a small JSON request (triage, tokens).
+	ServerJSONBytes = 1 << 20
+)

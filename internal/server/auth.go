@@ -1,0 +1,164 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/store"
+)
+
+var errForbidden = errors.New("forbidden")
+
+// principal is who is calling: a token's role and team.
+type principal struct {
+	TokenID, Name, Role, TeamID string
+	// csrf is the session's CSRF token (UI requests only).
+	csrf string
+}
+
+func (p *principal) can(role string) bool {
+	rank := map[string]int{store.RoleViewer: 1, store.RoleUploader: 2, store.RoleAdmin: 3}
+	return rank[p.Role] >= rank[role]
+}
+
+// canProduct reports whether the caller may act on a product of teamID: an
+// admin on any, others on their team's products (and on products without a
+// team only when they have no team either).
+func (p *principal) canProduct(teamID string) bool {
+	return p.Role == store.RoleAdmin || p.TeamID == teamID
+}
+
+type ctxKey struct{}
+
+func who(r *http.Request) *principal {
+	p, _ := r.Context().Value(ctxKey{}).(*principal)
+	return p
+}
+
+// session is a browser login, held in memory: a replica restart logs
+// browsers out, API tokens are unaffected.
+type session struct {
+	p       principal
+	expires time.Time
+}
+
+const sessionCookie = "hallmark_session"
+
+// authenticate finds the caller from an API token (Authorization: Bearer,
+// or Dependency-Track's X-Api-Key) or a session cookie.
+func (s *Server) authenticate(r *http.Request) (*principal, bool) {
+	secret := r.Header.Get("X-Api-Key")
+	if a := r.Header.Get("Authorization"); secret == "" && strings.HasPrefix(a, "Bearer ") {
+		secret = strings.TrimPrefix(a, "Bearer ")
+	}
+	if secret != "" {
+		t, err := s.st.TokenBySecret(r.Context(), secret)
+		if err != nil {
+			return nil, false
+		}
+		return &principal{TokenID: t.ID, Name: t.Name, Role: t.Role, TeamID: t.TeamID}, true
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessMu.Lock()
+		sess, ok := s.sessions[c.Value]
+		s.sessMu.Unlock()
+		if ok && s.now().Before(sess.expires) {
+			p := sess.p
+			return &p, true
+		}
+	}
+	return nil, false
+}
+
+// require wraps h: the caller must hold at least role; API callers get
+// JSON errors, browsers are sent to the login page.
+func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := s.authenticate(r)
+		if !ok {
+			if !s.limiter.allow(clientIP(r), s.now()) {
+				apiError(w, http.StatusTooManyRequests, "rate_limited", "too many failed attempts; slow down")
+				return
+			}
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="hallmark"`)
+				apiError(w, http.StatusUnauthorized, "unauthorized", "an API token is required (Authorization: Bearer TOKEN or X-Api-Key)")
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if !p.can(role) {
+			apiError(w, http.StatusForbidden, "forbidden", "this token's role ("+p.Role+") may not do this")
+			return
+		}
+		// A browser's state-changing request must carry its CSRF token.
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && p.csrf != "" {
+			if err := r.ParseForm(); err != nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(p.csrf)) != 1 {
+				apiError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
+				return
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, p)))
+	}
+}
+
+// login exchanges an API token for a browser session.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, secret string) bool {
+	t, err := s.st.TokenBySecret(r.Context(), secret)
+	if err != nil {
+		return false
+	}
+	id := randomToken()
+	s.sessMu.Lock()
+	for k, v := range s.sessions {
+		if s.now().After(v.expires) {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessions[id] = session{p: principal{TokenID: t.ID, Name: t.Name, Role: t.Role, TeamID: t.TeamID, csrf: randomToken()}, expires: s.now().Add(8 * time.Hour)}
+	s.sessMu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
+	return true
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessMu.Lock()
+		delete(s.sessions, c.Value)
+		s.sessMu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// productFor loads a product the caller may act on.
+func (s *Server) productFor(r *http.Request, name string) (*store.Product, error) {
+	p, err := s.st.Product(r.Context(), name)
+	if err != nil {
+		return nil, err
+	}
+	if !who(r).canProduct(p.TeamID) {
+		return nil, errForbidden
+	}
+	return p, nil
+}
+
+// releaseFor loads a release the caller may act on.
+func (s *Server) releaseFor(r *http.Request, id string) (*store.Release, error) {
+	rel, err := s.st.Release(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.st.ProductByID(r.Context(), rel.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	if !who(r).canProduct(p.TeamID) {
+		return nil, errForbidden
+	}
+	return rel, nil
+}

@@ -1,0 +1,247 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/osv"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
+	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/source"
+	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/vex"
+	"github.com/hallmark-dev/hallmark/internal/vulndb"
+)
+
+// ErrBadInput is an upload refused as malformed, oversized or not an SBOM.
+var ErrBadInput = errors.New("bad input")
+
+// vulnData holds the vulnerability index the server matches with, reopened
+// when `hallmark db update`/`import` swaps in a new one (by rename).
+type vulnData struct {
+	dir string
+	mu  sync.RWMutex
+	db  *vulndb.DB
+	gen string // identity of the open index (its build time)
+}
+
+// current returns the open index (nil when there is none), reopening it
+// when the file changed; changed says it did.
+func (v *vulnData) current() (*vulndb.DB, bool, error) {
+	db, err := scan.OpenDB(v.dir)
+	if err != nil {
+		return nil, false, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if db == nil {
+		return v.db, false, nil
+	}
+	gen := db.Meta().Built.Format(time.RFC3339Nano)
+	if v.db != nil && gen == v.gen {
+		db.Close()
+		return v.db, false, nil
+	}
+	if v.db != nil {
+		old := v.db
+		// Matches in flight keep the old handle a moment; the file itself
+		// stays readable until closed.
+		go func() { time.Sleep(time.Minute); old.Close() }()
+	}
+	v.db, v.gen = db, gen
+	return db, true, nil
+}
+
+// decodeSBOM reads a CycloneDX (1.4–1.7) or SPDX (2.2/2.3) JSON document.
+func decodeSBOM(b []byte) (*sbom.Document, string, error) {
+	if len(b) > limits.ServerSBOMBytes {
+		return nil, "", fmt.Errorf("%w: SBOM larger than %d bytes", ErrBadInput, limits.ServerSBOMBytes)
+	}
+	switch source.Sniff(b) {
+	case source.KindCycloneDX:
+		doc, err := cyclonedx.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: CycloneDX: %v", ErrBadInput, oneLine(err))
+		}
+		return doc, "cyclonedx", nil
+	case source.KindSPDX:
+		doc, err := spdx.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: SPDX: %v", ErrBadInput, oneLine(err))
+		}
+		return doc, "spdx", nil
+	}
+	return nil, "", fmt.Errorf("%w: not a CycloneDX or SPDX JSON document", ErrBadInput)
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// matchKey returns the ecosystem and name a package is looked up by: its
+// source package for OS packages, normalised as the index keys them.
+func matchKey(p *sbom.Package) store.EcoName {
+	eco := string(p.Ecosystem)
+	name := p.Name
+	if src := p.Properties[match.PropOSSource]; src != "" {
+		name = src
+	}
+	return store.EcoName{Ecosystem: osv.BaseEcosystem(eco), Name: vulndb.NormalizeName(eco, name)}
+}
+
+// storedFindings turns a match result into the store's findings.
+func storedFindings(res *match.Result, now time.Time) []store.StoredFinding {
+	var out []store.StoredFinding
+	for _, f := range res.Findings {
+		p := res.Document.Package(f.PackageID)
+		k := matchKey(p)
+		out = append(out, store.StoredFinding{
+			Package: purlOrID(p), VulnID: f.ID, Ecosystem: k.Ecosystem, MatchName: k.Name,
+			Aliases: f.Aliases, Severity: f.Severity.Level.String(), Score: f.Severity.Score,
+			Summary: f.Summary, Fixed: f.Fixed, FirstSeen: now,
+		})
+	}
+	return out
+}
+
+func purlOrID(p *sbom.Package) string {
+	if p.PURL != "" {
+		return p.PURL
+	}
+	return p.ID
+}
+
+// Upload is one release to ingest.
+type Upload struct {
+	Product, Version string
+	TeamID           string // owner of a product created by this upload
+	AutoCreate       bool
+	SBOM, VEX        []byte
+	Manifest         []byte
+}
+
+// Ingest stores a release: the SBOM decoded with hallmark's readers,
+// matched with the same code as hallmark scan, VEX statements in the
+// upload recorded as triage. Nothing is half-stored.
+func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
+	if u.Product == "" || u.Version == "" || len(u.Product) > 200 || len(u.Version) > 200 {
+		return nil, fmt.Errorf("%w: product and version are required (at most 200 characters)", ErrBadInput)
+	}
+	doc, format, err := decodeSBOM(u.SBOM)
+	if err != nil {
+		return nil, err
+	}
+	if len(doc.Packages) > limits.ServerComponents {
+		return nil, fmt.Errorf("%w: %d components, limit %d", ErrBadInput, len(doc.Packages), limits.ServerComponents)
+	}
+	var stmts []vex.Statement
+	if len(u.VEX) > 0 {
+		if stmts, err = vex.Parse(u.VEX, "upload"); err != nil {
+			return nil, fmt.Errorf("%w: VEX: %v", ErrBadInput, oneLine(err))
+		}
+	}
+	p, err := s.st.Product(ctx, u.Product)
+	if errors.Is(err, store.ErrNotFound) {
+		if !u.AutoCreate {
+			return nil, fmt.Errorf("%w: product %q does not exist (autoCreate it)", store.ErrNotFound, u.Product)
+		}
+		p, err = s.st.CreateProduct(ctx, u.Product, u.TeamID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc.Normalize()
+	now := s.now()
+	in := store.ReleaseInput{ProductID: p.ID, Version: u.Version, SBOM: u.SBOM, Format: format, Manifest: u.Manifest, Now: now}
+	for i := range doc.Packages {
+		pk := &doc.Packages[i]
+		in.Components = append(in.Components, store.Component{Package: *pk, MatchName: matchKey(pk).Name})
+	}
+	db, _, err := s.vulns.current()
+	if err != nil {
+		return nil, err
+	}
+	var fps map[store.EcoName]string
+	var triaged []store.VEX
+	if db != nil {
+		res, err := match.Match(doc, db)
+		if err != nil {
+			return nil, err
+		}
+		in.Findings = storedFindings(res, now)
+		if len(stmts) > 0 {
+			vex.Apply(res, stmts)
+			for _, f := range res.Findings {
+				if f.StatusSource != "" {
+					triaged = append(triaged, store.VEX{VulnID: f.ID, Package: purlOrID(res.Document.Package(f.PackageID)),
+						Status: string(f.Status), Justification: f.Justification, Detail: f.StatusDetail, Author: "upload (" + f.StatusSource + ")", At: now})
+				}
+			}
+		}
+		fps = map[store.EcoName]string{}
+		for i := range doc.Packages {
+			k := matchKey(&doc.Packages[i])
+			if _, ok := fps[k]; !ok {
+				fps[k] = fingerprint(db, k)
+			}
+		}
+	}
+	r, err := s.st.PutRelease(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	// Names first seen here were matched against this index: record it, so
+	// that the monitor re-matches them only when the data changes.
+	if len(fps) > 0 {
+		known, err := s.st.NameStates(ctx)
+		if err == nil {
+			for k, fp := range fps {
+				if _, ok := known[k]; !ok {
+					s.st.SetNameState(ctx, k, fp)
+				}
+			}
+		}
+	}
+	for _, v := range triaged {
+		v.ReleaseID = r.ID
+		if err := s.st.AddVEX(ctx, v); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// fingerprint identifies the advisories an index holds for one name: their
+// ids, modification times and withdrawal, sorted and hashed.
+func fingerprint(db *vulndb.DB, k store.EcoName) string {
+	recs, _, err := db.Lookup(k.Ecosystem, k.Name)
+	if err != nil {
+		return "error"
+	}
+	var parts []string
+	for _, r := range recs {
+		parts = append(parts, r.ID+"|"+r.Modified+"|"+fmt.Sprint(r.Withdrawn))
+	}
+	slices.Sort(parts)
+	h := sha256.Sum256([]byte(strings.Join(parts, "\n")))
+	return hex.EncodeToString(h[:8])
+}

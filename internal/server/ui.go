@@ -1,0 +1,222 @@
+package server
+
+import (
+	"embed"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/store"
+)
+
+//go:embed ui
+var uiFS embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{"join": func(xs []string) string { return strings.Join(xs, ", ") }}).
+	ParseFS(uiFS, "ui/templates.html"))
+
+type page struct {
+	Title, User, CSRF string
+	Error             string
+	Data              any
+}
+
+func (s *Server) uiRoutes(m *http.ServeMux) {
+	v, u := store.RoleViewer, store.RoleUploader
+	m.HandleFunc("GET /static/style.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		b, _ := uiFS.ReadFile("ui/style.css")
+		w.Write(b)
+	})
+	m.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { s.render(w, r, "login", "Log in", nil, "") })
+	m.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, limits.ServerFormBytes)
+		if !s.limiter.allow(clientIP(r), s.now()) {
+			apiError(w, http.StatusTooManyRequests, "rate_limited", "too many attempts")
+			return
+		}
+		if r.ParseForm() != nil || !s.login(w, r, r.PostFormValue("token")) {
+			w.WriteHeader(http.StatusUnauthorized)
+			s.render(w, r, "login", "Log in", nil, "That token is not valid.")
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	m.HandleFunc("POST /logout", s.require(v, func(w http.ResponseWriter, r *http.Request) {
+		s.logout(w, r)
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	}))
+	m.HandleFunc("GET /{$}", s.require(v, s.uiDashboard))
+	m.HandleFunc("GET /products/{product}", s.require(v, s.uiProduct))
+	m.HandleFunc("GET /releases/{id}", s.require(v, s.uiRelease))
+	m.HandleFunc("POST /releases/{id}/triage", s.require(u, s.uiTriage))
+	m.HandleFunc("GET /affected", s.require(v, s.uiAffected))
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title string, data any, errMsg string) {
+	p := page{Title: title, Error: errMsg}
+	if pr := who(r); pr != nil {
+		p.User, p.CSRF = pr.Name, pr.csrf
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := pages.ExecuteTemplate(w, name, merge(p, data)); err != nil {
+		s.log.Error("render", "page", name, "err", err)
+	}
+}
+
+// merge flattens the page fields and the page's own data for templates.
+func merge(p page, data any) map[string]any {
+	m := map[string]any{"Title": p.Title, "User": p.User, "CSRF": p.CSRF, "Error": p.Error}
+	if d, ok := data.(map[string]any); ok {
+		for k, v := range d {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+type bar struct {
+	Label, Color         string
+	N, W, Y, TextY, NumX int
+}
+
+func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.visibleProducts(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	sev := []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"}
+	colors := map[string]string{"CRITICAL": "#a4001f", "HIGH": "#d1495b", "MEDIUM": "#edae49", "LOW": "#9ecae1", "UNKNOWN": "#bbbbbb"}
+	ages := []struct {
+		label string
+		max   time.Duration
+	}{{"< 7 days", 7 * 24 * time.Hour}, {"7–30 days", 30 * 24 * time.Hour}, {"> 30 days", 1 << 62}}
+	counts := map[string]int{}
+	total := 0
+	for _, p := range ps {
+		rs, err := s.st.Releases(r.Context(), p.ID)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		for _, rel := range rs {
+			fs, err := s.st.Findings(r.Context(), rel.ID, true)
+			if err != nil {
+				s.fail(w, err)
+				return
+			}
+			for _, f := range fs {
+				age := s.now().Sub(f.FirstSeen)
+				for _, a := range ages {
+					if age < a.max {
+						counts[f.Severity+"|"+a.label]++
+						break
+					}
+				}
+				total++
+			}
+		}
+	}
+	var bars []bar
+	maxN := 1
+	for _, n := range counts {
+		maxN = max(maxN, n)
+	}
+	y := 4
+	for _, sv := range sev {
+		for _, a := range ages {
+			n := counts[sv+"|"+a.label]
+			if n == 0 {
+				continue
+			}
+			wd := max(2, n*330/maxN)
+			bars = append(bars, bar{Label: strings.ToLower(sv) + ", " + a.label, Color: colors[sv], N: n, W: wd, Y: y, TextY: y + 14, NumX: 175 + wd})
+			y += 24
+		}
+	}
+	chart := map[string]any{"Bars": bars, "Height": max(y+4, 30)}
+	s.render(w, r, "dashboard", "Dashboard", map[string]any{"Products": ps, "Chart": chart, "OpenTotal": total}, "")
+}
+
+func (s *Server) uiProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := s.productFor(r, r.PathValue("product"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	rs, err := s.st.Releases(r.Context(), p.ID)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	type row struct {
+		store.Release
+		Open int
+	}
+	var rows []row
+	for _, rel := range rs {
+		fs, _ := s.st.Findings(r.Context(), rel.ID, true)
+		rows = append(rows, row{rel, len(fs)})
+	}
+	s.render(w, r, "product", p.Name, map[string]any{"Product": p, "Releases": rows}, "")
+}
+
+func (s *Server) uiRelease(w http.ResponseWriter, r *http.Request) {
+	rel, err := s.releaseFor(r, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	fs, err := s.st.Findings(r.Context(), rel.ID, false)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var open, closed []store.StoredFinding
+	for _, f := range fs {
+		if f.Resolved != nil || f.VEX.Status == "not_affected" || f.VEX.Status == "fixed" {
+			closed = append(closed, f)
+		} else {
+			open = append(open, f)
+		}
+	}
+	s.render(w, r, "release", rel.Product+" "+rel.Version, map[string]any{"Release": rel, "Open": open, "Closed": closed}, "")
+}
+
+func (s *Server) uiTriage(w http.ResponseWriter, r *http.Request) {
+	t := Triage{Vulnerability: r.PostFormValue("vulnerability"), Package: r.PostFormValue("package"), Status: r.PostFormValue("status"),
+		Justification: r.PostFormValue("justification"), Detail: r.PostFormValue("detail")}
+	if err := s.triage(r, r.PathValue("id"), t); err != nil {
+		s.fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/releases/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+func (s *Server) uiAffected(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimSpace(r.URL.Query().Get("id"))
+	var results []AffectedReleaseJSON
+	if id != "" {
+		rs, err := s.st.Affected(r.Context(), id)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		for _, a := range rs {
+			p, err := s.st.ProductByID(r.Context(), a.ProductID)
+			if err != nil || !who(r).canProduct(p.TeamID) {
+				continue
+			}
+			ar := AffectedReleaseJSON{Product: a.Product, Version: a.Version, Release: a.ID}
+			for _, f := range a.Findings {
+				ar.Findings = append(ar.Findings, findingJSON(f))
+			}
+			results = append(results, ar)
+		}
+	}
+	s.render(w, r, "affected", "Affected by "+id, map[string]any{"ID": id, "Results": results}, "")
+}
