@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/webhooks", s.require(a, s.apiWebhook))
 	m.HandleFunc("POST /api/v1/rematch", s.require(a, s.apiRematch))
 	s.dtRoutes(m)
+	s.exportRoutes(m)
 	s.uiRoutes(m)
 }
 

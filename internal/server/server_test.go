@@ -18,6 +18,7 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
 	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/schematest"
 	"github.com/hallmark-dev/hallmark/internal/server"
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
 	"github.com/hallmark-dev/hallmark/internal/store"
@@ -265,6 +266,48 @@ func TestServer(t *testing.T) {
 		}
 		if code, _ := dt("GET", "/api/v1/project/"+projects[0].UUID, nil); code != 404 {
 			t.Errorf("after delete: %d", code)
+		}
+	})
+}
+
+// The release's VEX today: OpenVEX with the triage recorded, valid against
+// the OpenVEX schema; the diff between two releases.
+func TestExportAndDiff(t *testing.T) {
+	sb := npmSBOM(t)
+	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		dbDir := t.TempDir()
+		importDB(t, dbDir)
+		srv := server.New(server.Config{Store: st, DBDir: dbDir})
+		admin, _ := srv.Bootstrap(ctx, "")
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		c := api{t, hs.URL}
+		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "1", sb, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Version 2 upgrades ws 7.5.9 past the fix (8.18.0 is installed too).
+		sb2 := bytes.ReplaceAll(sb, []byte("ws@7.5.9"), []byte("ws@7.5.10"))
+		sb2 = bytes.ReplaceAll(sb2, []byte(`"version": "7.5.9"`), []byte(`"version": "7.5.10"`))
+		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "2", sb2, nil); err != nil {
+			t.Fatal(err)
+		}
+		code, b := c.do("GET", "/api/v1/affected?id=GHSA-3h5v-q93c-6h6q", admin, nil, "")
+		var aff server.AffectedAnswer
+		json.Unmarshal(b, &aff)
+		if code != 200 || len(aff.Releases) != 1 || aff.Releases[0].Version != "1" {
+			t.Fatalf("affected: %s", b)
+		}
+		tri, _ := json.Marshal(server.Triage{Vulnerability: "GHSA-3h5v-q93c-6h6q", Package: aff.Releases[0].Findings[0].Package, Status: "not_affected", Justification: "vulnerable_code_not_in_execute_path"})
+		c.do("POST", "/api/v1/releases/"+aff.Releases[0].Release+"/vex", admin, tri, "application/json")
+		code, b = c.do("GET", "/api/v1/releases/"+aff.Releases[0].Release+"/vex?format=openvex", admin, nil, "")
+		if code != 200 || !strings.Contains(string(b), `"not_affected"`) || !strings.Contains(string(b), "vulnerable_code_not_in_execute_path") {
+			t.Errorf("openvex: %d %.400s", code, b)
+		}
+		schematest.Validate(t, "openvex.schema.json", "exported OpenVEX", b)
+		code, b = c.do("GET", "/api/v1/products/npm-cli/diff?from=1&to=2", admin, nil, "")
+		if code != 200 || !strings.Contains(string(b), `"from": "7.5.9, 8.18.0"`) || !strings.Contains(string(b), `"fixedVulnerabilities": [`) {
+			t.Errorf("diff: %d %.600s", code, b)
 		}
 	})
 }
