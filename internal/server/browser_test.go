@@ -1,0 +1,123 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hallmark-dev/hallmark/internal/server"
+	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/store/storetest"
+)
+
+// chromium finds Debian's chromium (.ci/setup.d/chromium.sh installs it).
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("HALLMARK_TEST_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI_ENV") != "" {
+		t.Fatal("chromium is not installed: .ci/setup.d/chromium.sh should have installed it")
+	}
+	t.Skip("chromium not installed (apt-get install chromium)")
+	return ""
+}
+
+// The web UI walked in a real browser: log in with a token, see a release's
+// findings, triage one as not_affected, see it leave the open list.
+// Screenshots of the pages go to $HALLMARK_TEST_ARTIFACTS (or the test's
+// temporary directory).
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	sb := npmSBOM(t)
+	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		dbDir := t.TempDir()
+		importDB(t, dbDir)
+		srv := server.New(server.Config{Store: st, DBDir: dbDir})
+		admin, _ := srv.Bootstrap(ctx, "")
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.9.0", sb, nil); err != nil {
+			t.Fatal(err)
+		}
+		shots := os.Getenv("HALLMARK_TEST_ARTIFACTS")
+		if shots == "" {
+			shots = t.TempDir()
+		}
+		os.MkdirAll(shots, 0o755)
+
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 900))
+		actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+		defer cancel()
+		bctx, cancel := chromedp.NewContext(actx)
+		defer cancel()
+
+		step := func(what string, a chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			if _, err := chromedp.Run(bctx, a); err != nil {
+				t.Fatalf("browser: %s: %v", what, err)
+			}
+		}
+		shot := func() []byte {
+			t.Helper()
+			b, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			return b
+		}
+		text := func(sel string) string {
+			t.Helper()
+			s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+			if err != nil {
+				t.Fatalf("text %s: %v", sel, err)
+			}
+			return s
+		}
+		form := `form[data-vuln="GHSA-3h5v-q93c-6h6q"]`
+		step("open", chromedp.Navigate(hs.URL+"/"))
+		step("login page", chromedp.WaitVisible(chromedp.CSS(`#token`))) // sent to the login page
+		step("type token", chromedp.SendKeys(chromedp.CSS(`#token`), admin))
+		step("log in", chromedp.Submit(chromedp.CSS(`#token`)))
+		step("dashboard", chromedp.WaitVisible(chromedp.CSS(`svg[role="img"]`)))
+		dash := shot()
+		step("product", chromedp.Click(chromedp.CSS(`a[href="/products/npm-cli"]`)))
+		step("releases", chromedp.WaitVisible(chromedp.CSS(`a[href^="/releases/"]`)))
+		step("release", chromedp.Click(chromedp.CSS(`a[href^="/releases/"]`)))
+		step("findings", chromedp.WaitVisible(chromedp.CSS(`#open-findings`)))
+		release := shot()
+		if !strings.Contains(text(`#open-findings`), "GHSA-3h5v-q93c-6h6q") {
+			t.Fatal("the ws finding is not in the open list")
+		}
+		step("status", chromedp.SetValue(chromedp.CSS(form+` select[name="status"]`), "not_affected"))
+		step("justification", chromedp.SetValue(chromedp.CSS(form+` select[name="justification"]`), "vulnerable_code_not_in_execute_path"))
+		step("detail", chromedp.SendKeys(chromedp.CSS(form+` input[name="detail"]`), "ws server unused"))
+		step("record", chromedp.Submit(chromedp.CSS(form+` button`)))
+		step("reloaded", chromedp.WaitVisible(chromedp.CSS(`#closed-findings`)))
+		openText, closedText := text(`#open-findings`), text(`#closed-findings`)
+		after := shot()
+		if strings.Contains(openText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "not_affected") {
+			t.Errorf("after triage: open %q closed %q", openText, closedText)
+		}
+		name := filepath.Base(t.Name())
+		for file, b := range map[string][]byte{"dashboard": dash, "release": release, "triaged": after} {
+			os.WriteFile(filepath.Join(shots, "ui-"+name+"-"+file+".png"), b, 0o644)
+		}
+	})
+}
