@@ -27,6 +27,7 @@ CREATE TABLE releases (
 	sbom        {{BLOB}} NOT NULL,
 	sbom_format TEXT NOT NULL,
 	manifest    {{BLOB}},
+	components  INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (product_id, version)
 );
 CREATE TABLE components (
