@@ -77,7 +77,7 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
 	root.AddCommand(newScanCmd(e), newDBCmd(e))
 	root.AddCommand(newPolicyCmd(e), newConfigCmd(e))
-	root.AddCommand(newServeCmd(e), newPushCmd(e), newDiffCmd(e))
+	root.AddCommand(newServeCmd(e), newPushCmd(e), newDiffCmd(e), newAssessCmd(e))
 	root.AddCommand(newKeysCmd(e), newSignCmd(e), newAttestCmd(e), newVerifyCmd(e), newHashCmd(e))
 	return root
 }
