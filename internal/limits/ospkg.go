@@ -9,3 +9,6 @@ const (
 	// DpkgPackages bounds the paragraphs of one status file.
 	DpkgPackages = 200_000
 )
+
+// ApkFilesPerPackage bounds the owned files kept per apk package.
+const ApkFilesPerPackage = 100_000

@@ -5,6 +5,7 @@ package all
 import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/actions"
+	"github.com/hallmark-dev/hallmark/internal/catalog/apk"
 	"github.com/hallmark-dev/hallmark/internal/catalog/cocoapods"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dart"
 	"github.com/hallmark-dev/hallmark/internal/catalog/dotnet"
@@ -31,6 +32,6 @@ func Catalogers() []catalog.Cataloger {
 		java.Pom{}, java.GradleLock{}, java.Archive{},
 		dotnet.PackagesLock{}, dotnet.DepsJSON{},
 		dart.New(), elixir.New(), swift.New(), cocoapods.New(), actions.New(),
-		dpkg.New(),
+		dpkg.New(), apk.New(),
 	}
 }
