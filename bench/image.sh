@@ -11,7 +11,8 @@ go build -o /tmp/hallmark-bench ./cmd/hallmark
 run() { # label command...
 	local best=999 rss=0
 	for _ in 1 2 3 4 5; do
-		out=$( { /usr/bin/time -f "%e %M" "${@:2}" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+		/usr/bin/time -f "%e %M" -o /tmp/hallmark-bench.time "${@:2}" >/dev/null 2>&1 || true
+		out=$(tail -1 /tmp/hallmark-bench.time)
 		t=${out% *}; m=${out#* }
 		if awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
 	done

@@ -12,3 +12,6 @@ const (
 
 // ApkFilesPerPackage bounds the owned files kept per apk package.
 const ApkFilesPerPackage = 100_000
+
+// RPMDBBytes bounds an rpm database read.
+const RPMDBBytes = 512 << 20

@@ -16,6 +16,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/catalog/npm"
 	"github.com/hallmark-dev/hallmark/internal/catalog/php"
 	"github.com/hallmark-dev/hallmark/internal/catalog/python"
+	"github.com/hallmark-dev/hallmark/internal/catalog/rpm"
 	"github.com/hallmark-dev/hallmark/internal/catalog/ruby"
 	"github.com/hallmark-dev/hallmark/internal/catalog/rust"
 	"github.com/hallmark-dev/hallmark/internal/catalog/swift"
@@ -32,6 +33,6 @@ func Catalogers() []catalog.Cataloger {
 		java.Pom{}, java.GradleLock{}, java.Archive{},
 		dotnet.PackagesLock{}, dotnet.DepsJSON{},
 		dart.New(), elixir.New(), swift.New(), cocoapods.New(), actions.New(),
-		dpkg.New(), apk.New(),
+		dpkg.New(), apk.New(), rpm.New(),
 	}
 }

@@ -1,0 +1,170 @@
+// Package rpm catalogs the RPM packages installed in a root filesystem
+// (RHEL, CentOS, AlmaLinux, Rocky Linux, Oracle, Amazon Linux): the rpm
+// database, read with github.com/knqyf263/go-rpmdb, the pure-Go reader
+// Trivy and Syft use.
+//
+// The version of go-rpmdb the module proxy serves here (2021-09) reads the
+// Berkeley DB format (/var/lib/rpm/Packages: RHEL/CentOS 5-8, AlmaLinux and
+// Rocky 8). The SQLite database of RHEL 9 and its rebuilds
+// (rpmdb.sqlite) and SUSE's NDB (Packages.db) are reported as not read,
+// naming the file, never as an image without packages.
+package rpm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	rpmdb "github.com/knqyf263/go-rpmdb/pkg"
+	packageurl "github.com/package-url/packageurl-go"
+
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/distro"
+	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+)
+
+// Property keys.
+const (
+	PropSourceRPM = "hallmark:rpm:source-rpm"
+	PropEpoch     = "hallmark:rpm:epoch"
+	PropVendor    = "hallmark:rpm:vendor"
+	PropArch      = "hallmark:os:arch"
+	PropDistro    = "hallmark:os:distro"
+)
+
+// ErrUnsupported reports an rpm database format this build cannot read.
+var ErrUnsupported = errors.New("rpm database format not supported by this build")
+
+// Cataloger reads rpm databases.
+type Cataloger struct{}
+
+// New returns the rpm cataloger.
+func New() Cataloger { return Cataloger{} }
+
+// Name implements catalog.Cataloger.
+func (Cataloger) Name() string { return "rpm" }
+
+var dbFiles = []string{"var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db", "var/lib/rpm/Packages.db"}
+
+// Claims implements catalog.Cataloger.
+func (Cataloger) Claims(p string, _ fs.FileMode) bool {
+	for _, f := range dbFiles {
+		if p == f || strings.HasSuffix(p, "/"+f) {
+			return true
+		}
+	}
+	return false
+}
+
+// Catalog implements catalog.Cataloger.
+func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result, error) {
+	if path.Base(p) != "Packages" {
+		return nil, fmt.Errorf("%s: %w: SQLite and NDB rpm databases need a newer go-rpmdb than the module proxy serves here", p, ErrUnsupported)
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// go-rpmdb reads a file by name: copy the database (bounded) to a
+	// temporary file when it is not one on disk (an image's view).
+	tmp, err := os.CreateTemp("", "hallmark-rpmdb-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := tmp.ReadFrom(ioLimit(f))
+	tmp.Close()
+	if err != nil {
+		return nil, err
+	}
+	if n > limits.RPMDBBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", p, limits.RPMDBBytes)
+	}
+	pkgs, err := list(tmp.Name())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	root := strings.TrimSuffix(strings.TrimSuffix(p, "var/lib/rpm/Packages"), "/")
+	sub := fsys
+	if root != "" {
+		if s, err := fs.Sub(fsys, root); err == nil {
+			sub = s
+		}
+	}
+	rel, _ := catalog.ReadOSRelease(sub)
+	r := distro.Release{ID: rel.ID, VersionID: rel.VersionID}
+	eco := r.Ecosystem()
+	if eco == "" {
+		eco = strings.TrimSpace(rel.ID) // CentOS, Amazon, Oracle: no OSV ecosystem of their own
+		if eco == "" {
+			eco = "rpm"
+		}
+	}
+	res := &catalog.Result{Owns: map[string]string{}}
+	for _, pi := range pkgs {
+		v := pi.Version + "-" + pi.Release
+		if pi.Epoch > 0 {
+			v = strconv.Itoa(pi.Epoch) + ":" + v
+		}
+		q := packageurl.Qualifiers{{Key: "arch", Value: pi.Arch}}
+		if pi.Epoch > 0 {
+			q = append(q, packageurl.Qualifier{Key: "epoch", Value: strconv.Itoa(pi.Epoch)})
+		}
+		if d := r.PURLDistro(); d != "" {
+			q = append(q, packageurl.Qualifier{Key: "distro", Value: d})
+		}
+		ns := r.ID
+		if ns == "" {
+			ns = "redhat"
+		}
+		pkg := sbom.Package{
+			Name: pi.Name, Version: v, Ecosystem: sbom.Ecosystem(eco),
+			PURL:      packageurl.NewPackageURL("rpm", ns, pi.Name, pi.Version+"-"+pi.Release, q, "").ToString(),
+			Locations: []sbom.Location{{Path: p}}, Direct: true, Supplier: pi.Vendor,
+		}
+		if pi.License != "" {
+			pkg.Licenses = []string{pi.License}
+		}
+		pkg.SetProperty(PropSourceRPM, pi.SourceRpm)
+		if pi.Epoch > 0 {
+			pkg.SetProperty(PropEpoch, strconv.Itoa(pi.Epoch))
+		}
+		pkg.SetProperty(PropVendor, pi.Vendor)
+		pkg.SetProperty(PropArch, pi.Arch)
+		pkg.SetProperty(PropDistro, r.PURLDistro())
+		pkg.ID = pkg.Key()
+		if files, err := pi.InstalledFiles(); err == nil {
+			for _, f := range files {
+				f = strings.TrimPrefix(f, "/")
+				if root != "" {
+					f = root + "/" + f
+				}
+				res.Owns[f] = pkg.ID
+			}
+		}
+		res.Packages = append(res.Packages, pkg)
+	}
+	return res, nil
+}
+
+// list reads every package, turning a panic of the reader on a corrupt
+// database into an error.
+func list(file string) (pkgs []*rpmdb.PackageInfo, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt rpm database: %v", r)
+		}
+	}()
+	db, err := rpmdb.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("open rpm database: %w", err)
+	}
+	return db.ListPackages()
+}
