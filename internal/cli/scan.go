@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/internal/config"
+	"github.com/hallmark-dev/hallmark/internal/distro"
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/policy"
 	"github.com/hallmark-dev/hallmark/internal/report"
@@ -136,6 +137,13 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	result, err := scan.Match(doc, db, stmts)
 	if err != nil {
 		return withCode(ExitError, err)
+	}
+	var distros []string
+	for _, p := range doc.Packages {
+		distros = append(distros, p.Properties["hallmark:os:distro"])
+	}
+	for _, n := range distro.EndOfLifeNotes(distros, time.Now()) {
+		fmt.Fprintf(e.stderr, "hallmark: warning: %s\n", n)
 	}
 	for _, m := range result.Ecosystems {
 		if m.Source != "" && time.Since(m.FetchedAt) > staleAfter {

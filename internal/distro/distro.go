@@ -121,3 +121,23 @@ func (r Release) EndOfLife() (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+// EndOfLifeNotes returns, for the releases a document's OS packages name
+// in their purl distro qualifier ("debian-10"), one sentence per release
+// whose standard support ended before now.
+func EndOfLifeNotes(distros []string, now time.Time) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range distros {
+		if d == "" || seen[d] {
+			continue
+		}
+		seen[d] = true
+		id, v, _ := strings.Cut(d, "-")
+		r := Release{ID: id, VersionID: v}
+		if end, ok := r.EndOfLife(); ok && end.Before(now) {
+			out = append(out, fmt.Sprintf("%s %s reached the end of its standard support on %s: it receives no security fixes; move to a supported release", id, v, end.Format(time.DateOnly)))
+		}
+	}
+	return out
+}

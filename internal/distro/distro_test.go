@@ -1,6 +1,7 @@
 package distro
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +45,13 @@ func TestEndOfLife(t *testing.T) {
 	}
 	if _, ok := (Release{"plan9", "4"}).EndOfLife(); ok {
 		t.Error("plan9 known")
+	}
+}
+
+func TestEndOfLifeNotes(t *testing.T) {
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	got := EndOfLifeNotes([]string{"debian-10", "debian-10", "debian-12", "ubuntu-24.04", ""}, now)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "debian 10 reached the end of its standard support on 2022-09-10") || !strings.HasPrefix(got[1], "debian 12") {
+		t.Errorf("notes = %q", got)
 	}
 }

@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			s.db.SetMaxOpenConns(16)
 		}
 	} else {
-		s.db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		s.db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err == nil {
 			s.db.SetMaxOpenConns(4)
 		}
