@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hallmark-dev/hallmark/internal/attest"
+	"github.com/hallmark-dev/hallmark/internal/keys"
+	"github.com/hallmark-dev/hallmark/internal/release"
+	"github.com/hallmark-dev/hallmark/internal/report"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/verify"
+)
+
+type releaseFlags struct {
+	product, version, key, policy, sbomFrom, out, db string
+	vex                                              []string
+	builderID, sourceURI, sourceDigest               string
+}
+
+func newReleaseCmd(e *env) *cobra.Command {
+	var f releaseFlags
+	cmd := &cobra.Command{
+		Use:   "release ARTIFACT...",
+		Short: "Release in one step: SBOM, scan and policy gate, SLSA provenance, VEX, signatures, a signed manifest",
+		Long: `Make a release directory (--out, default PRODUCT-VERSION) that a customer can
+check offline with hallmark verify-release:
+
+  1. hash every artifact and write a signed SHA256SUMS;
+  2. make the SBOM of the source tree (--sbom-from, default "."), CycloneDX and SPDX;
+  3. scan it and apply --policy: a failing gate stops the release before
+     anything is signed or written (exit 1), with the policy's report;
+  4. build SLSA Provenance v1 from the CI environment (GitHub Actions, GitLab CI;
+     --builder-id and --source-* elsewhere), the SBOM's components as resolved
+     dependencies, and an OpenVEX document of the findings and --vex statements;
+  5. sign every artifact and attest SBOM, provenance and VEX (Sigstore bundles);
+  6. write release.json, the signed manifest.
+With SOURCE_DATE_EPOCH the SBOMs, VEX and manifest are the same bytes on every run.
+The directory appears whole or not at all. (Publishing into a TUF repository is
+not built yet.)`,
+		Example: `  hallmark release dist/app-linux-amd64 dist/app.tar.gz --product app --version 1.4.0 --key release.key --policy hallmark.policy.yaml`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runRelease(cmd, e, args, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.product, "product", "", "product name")
+	fl.StringVar(&f.version, "version", "", "release version")
+	fl.StringVar(&f.key, "key", "", "signing key (hallmark keys generate, or a cosign key)")
+	fl.StringVar(&f.policy, "policy", "", "policy the release must pass before anything is signed")
+	fl.StringVar(&f.sbomFrom, "sbom-from", ".", "the source tree the SBOM is made of")
+	fl.StringVar(&f.out, "out", "", "release directory to write (default PRODUCT-VERSION)")
+	fl.StringArrayVar(&f.vex, "vex", nil, "VEX statements to include (repeatable)")
+	fl.StringVar(&f.builderID, "builder-id", "", "provenance builder id (default from the CI environment)")
+	fl.StringVar(&f.sourceURI, "source-uri", "", "provenance source repository")
+	fl.StringVar(&f.sourceDigest, "source-digest", "", "provenance source commit")
+	addDBFlag(cmd, &f.db)
+	return cmd
+}
+
+func runRelease(cmd *cobra.Command, e *env, artifacts []string, f releaseFlags) error {
+	if f.product == "" || f.version == "" || f.key == "" {
+		return withCode(ExitError, errors.New("--product, --version and --key are required"))
+	}
+	if f.out == "" {
+		f.out = f.product + "-" + f.version
+	}
+	var gate *scan.Gate
+	if f.policy != "" {
+		var err error
+		if gate, err = openPolicyGate(e, f.policy, f.db, nil); err != nil {
+			return err
+		}
+		defer gate.Close()
+	}
+	stmts, err := scan.ReadVEX(f.vex)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	db, _, err := openDB(e, f.db)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if db != nil {
+		defer db.Close()
+	} else {
+		fmt.Fprintln(e.stderr, "hallmark: warning: no vulnerability data: the VEX lists no findings (run hallmark db update)")
+	}
+	kp, err := loadKeypair(e, f.key)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	created, err := sourceDateEpoch(e)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	if created.IsZero() {
+		created = time.Now().UTC().Truncate(time.Second)
+	}
+	b, _ := attest.FromEnv(e.getenv)
+	for _, kv := range [][2]*string{{&b.BuilderID, &f.builderID}, {&b.SourceURI, &f.sourceURI}, {&b.SourceCommit, &f.sourceDigest}} {
+		if *kv[1] != "" {
+			*kv[0] = *kv[1]
+		}
+	}
+	if b.BuilderID == "" {
+		return withCode(ExitError, errors.New("no CI environment detected: give --builder-id (and --source-uri, --source-digest)"))
+	}
+	if b.BuildType == "" {
+		b.BuildType = attest.BuildTypeGeneric
+	}
+	m, rep, err := release.Make(cmd.Context(), release.Options{Artifacts: artifacts, Product: f.product, Version: f.version, Keypair: kp,
+		SBOMFrom: f.sbomFrom, DB: db, Gate: gate, VEX: stmts, Out: f.out, Created: created, Build: b,
+		Tool: sbom.Tool{Vendor: "hallmark", Name: "hallmark", Version: Build().Version}})
+	var ge *release.ErrGate
+	if errors.As(err, &ge) {
+		report.PolicyTable(e.stdout, rep)
+		return withCode(ExitFindings, err)
+	}
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	fmt.Fprintf(e.stdout, "released %s %s into %s: %d artifact(s), %d open finding(s)", m.Product, m.Version, f.out, len(m.Artifacts), m.Findings)
+	if m.Policy != nil {
+		fmt.Fprintf(e.stdout, ", policy %s: %s", m.Policy.File, m.Policy.Verdict)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+func newVerifyReleaseCmd(e *env) *cobra.Command {
+	var key, policy, db, format, builderID, sourceURI, sourceDigest string
+	var vexFiles []string
+	cmd := &cobra.Command{
+		Use:   "verify-release DIR",
+		Short: "Check a release offline: manifest, digests, SHA256SUMS, signatures, SBOM, provenance and VEX attestations, your policy",
+		Long: `Check every artifact of a release directory made by hallmark release, offline:
+the manifest's signature, each artifact's digests against the manifest and the
+signed SHA256SUMS, its signature, and its SBOM, provenance (--builder-id,
+--source-uri, --source-digest) and VEX attestations, each bound to the
+artifact's digest; with --policy, your own policy over the verified SBOM.
+One verdict per artifact and check; exit 0 only when every check passes.`,
+		Example: `  hallmark verify-release app-1.4.0 --key vendor.pub --builder-id https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.4.0 --policy intake.policy.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkChoice("output format", format, []string{"table", "json"}); err != nil {
+				return withCode(ExitError, err)
+			}
+			if key == "" {
+				return withCode(ExitError, errors.New("--key is required"))
+			}
+			pub, err := keys.ReadPublicFile(key)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			o := release.VerifyOptions{Verify: verify.Options{PublicKey: pub, BuilderID: builderID, SourceURI: sourceURI, SourceDigest: sourceDigest}, Now: time.Now().UTC()}
+			if policy != "" {
+				if o.Gate, err = openPolicyGate(e, policy, db, vexFiles); err != nil {
+					return err
+				}
+				defer o.Gate.Close()
+			}
+			v, err := release.Verify(cmd.Context(), args[0], o)
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			err = writeOutput(e, "", func(w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, v)
+				}
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ARTIFACT\tCHECK\tRESULT\tDETAIL")
+				for _, c := range v.Checks {
+					r := "ok"
+					if !c.OK {
+						r = "FAIL"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Artifact, c.Check, r, c.Detail)
+				}
+				return tw.Flush()
+			})
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			if !v.OK() {
+				var failed []string
+				for _, c := range v.Checks {
+					if !c.OK {
+						failed = append(failed, c.Artifact+" "+c.Check)
+					}
+				}
+				return withCode(ExitFindings, fmt.Errorf("release %s %s NOT verified: %s", v.Product, v.Version, strings.Join(failed, "; ")))
+			}
+			fmt.Fprintf(e.stderr, "hallmark: release %s %s verified: %d checks passed\n", v.Product, v.Version, len(v.Checks))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "the supplier's public key")
+	cmd.Flags().StringVar(&policy, "policy", "", "your policy, evaluated over each artifact's verified SBOM")
+	cmd.Flags().StringArrayVar(&vexFiles, "vex", nil, "VEX statements to apply with --policy (repeatable)")
+	cmd.Flags().StringVar(&builderID, "builder-id", "", "the builder the provenance must name")
+	cmd.Flags().StringVar(&sourceURI, "source-uri", "", "the source repository the provenance must name")
+	cmd.Flags().StringVar(&sourceDigest, "source-digest", "", "the source commit the provenance must name")
+	cmd.Flags().StringVarP(&format, "output-format", "o", "table", "output format: table, json")
+	addDBFlag(cmd, &db)
+	return cmd
+}
