@@ -78,7 +78,7 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newScanCmd(e), newDBCmd(e))
 	root.AddCommand(newPolicyCmd(e), newConfigCmd(e))
 	root.AddCommand(newServeCmd(e), newPushCmd(e), newDiffCmd(e), newAssessCmd(e))
-	root.AddCommand(newReleaseCmd(e), newVerifyReleaseCmd(e))
+	root.AddCommand(newReleaseCmd(e), newVerifyReleaseCmd(e), newTUFCmd(e), newUpdateCmd(e))
 	root.AddCommand(newKeysCmd(e), newSignCmd(e), newAttestCmd(e), newVerifyCmd(e), newHashCmd(e))
 	return root
 }
