@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,11 +19,13 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/tuf"
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
 type releaseFlags struct {
 	product, version, key, policy, sbomFrom, out, db string
+	repo, onlineKey                                  string
 	vex                                              []string
 	builderID, sourceURI, sourceDigest               string
 }
@@ -60,6 +65,8 @@ not built yet.)`,
 	fl.StringVar(&f.builderID, "builder-id", "", "provenance builder id (default from the CI environment)")
 	fl.StringVar(&f.sourceURI, "source-uri", "", "provenance source repository")
 	fl.StringVar(&f.sourceDigest, "source-digest", "", "provenance source commit")
+	fl.StringVar(&f.repo, "repo", "", "also publish the release into this TUF repository (hallmark tuf init), as targets PRODUCT/VERSION/FILE")
+	fl.StringVar(&f.onlineKey, "online-key", "", "with --repo: the repository's online key (snapshot and timestamp)")
 	addDBFlag(cmd, &f.db)
 	return cmd
 }
@@ -125,6 +132,11 @@ func runRelease(cmd *cobra.Command, e *env, artifacts []string, f releaseFlags) 
 	}
 	if err != nil {
 		return withCode(ExitError, err)
+	}
+	if f.repo != "" {
+		if err := publishRelease(e, f, m); err != nil {
+			return withCode(ExitError, fmt.Errorf("released into %s, but publishing into %s failed: %w", f.out, f.repo, err))
+		}
 	}
 	fmt.Fprintf(e.stdout, "released %s %s into %s: %d artifact(s), %d open finding(s)", m.Product, m.Version, f.out, len(m.Artifacts), m.Findings)
 	if m.Policy != nil {
@@ -210,4 +222,43 @@ One verdict per artifact and check; exit 0 only when every check passes.`,
 	cmd.Flags().StringVarP(&format, "output-format", "o", "table", "output format: table, json")
 	addDBFlag(cmd, &db)
 	return cmd
+}
+
+// publishRelease adds every file of the release directory to the TUF
+// repository as PRODUCT/VERSION/FILE; each artifact's target carries, as
+// custom metadata, the target paths of its bundles, SBOM and VEX (all
+// targets themselves, so the client verifies them by hash too).
+func publishRelease(e *env, f releaseFlags, m *release.Manifest) error {
+	if f.onlineKey == "" {
+		return errors.New("--repo needs --online-key")
+	}
+	var ks [2]crypto.Signer
+	for i, p := range []string{f.key, f.onlineKey} {
+		s, err := keys.ReadPrivateFile(p, prompter(e).Func())
+		if err != nil {
+			return err
+		}
+		ks[i] = s
+	}
+	prefix := m.Product + "/" + m.Version + "/"
+	entries, err := os.ReadDir(f.out)
+	if err != nil {
+		return err
+	}
+	custom := map[string]map[string]any{}
+	for _, a := range m.Artifacts {
+		c := map[string]any{"manifest": prefix + release.ManifestFile, "sbom": prefix + m.SBOM.CycloneDX, "vex": prefix + m.VEX}
+		for k, b := range a.Bundles {
+			c["bundle:"+k] = prefix + b
+		}
+		custom[a.Name] = c
+	}
+	var ts []tuf.Target
+	for _, en := range entries {
+		if !en.Type().IsRegular() {
+			continue
+		}
+		ts = append(ts, tuf.Target{Name: prefix + en.Name(), Path: filepath.Join(f.out, en.Name()), Custom: custom[en.Name()]})
+	}
+	return tuf.Add(f.repo, tuf.Keys{Offline: ks[0], Online: ks[1]}, tuf.DefaultExpiries, time.Now().UTC(), ts)
 }

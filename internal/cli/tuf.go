@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hallmark-dev/hallmark/internal/keys"
+	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/tuf"
+	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
 func newTUFCmd(e *env) *cobra.Command {
@@ -121,11 +123,18 @@ func newTUFCmd(e *env) *cobra.Command {
 }
 
 func newUpdateCmd(e *env) *cobra.Command {
-	var repo, rootFile, to string
+	var repo, rootFile, to, key, policy, builderID, sourceURI, db string
 	cmd := &cobra.Command{
-		Use:     "update TARGET",
-		Short:   "Download a target from a TUF repository safely (rollback, freeze, mix-and-match and tampering refused) and install it",
-		Example: `  hallmark update --repo https://updates.example.com --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app/bin`,
+		Use:   "update TARGET",
+		Short: "Download a target from a TUF repository safely, verify its signature, provenance and SBOM, and install it",
+		Long: `Run the TUF client workflow (go-tuf's updater: root rotation; rollback, freeze,
+mix-and-match, endless-data and arbitrary-software attacks refused) for TARGET;
+then, with --key, verify the target's signature and provenance bundles (and,
+with --policy, its SBOM attestation against your policy) — themselves TUF
+targets that hallmark release --repo published — and only then install the
+file into --to, atomically. Trusted metadata is kept in the user cache
+directory; a corrupt cache restarts from the trusted root.`,
+		Example: `  hallmark update --repo https://updates.example.com --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub --builder-id https://ci.example.com/b`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if repo == "" || rootFile == "" || to == "" {
@@ -135,6 +144,16 @@ func newUpdateCmd(e *env) *cobra.Command {
 			if err != nil {
 				return withCode(ExitError, err)
 			}
+			var gate *scan.Gate
+			if policy != "" {
+				if key == "" {
+					return withCode(ExitError, errors.New("--policy needs --key (only a verified SBOM is evaluated)"))
+				}
+				if gate, err = openPolicyGate(e, policy, db, nil); err != nil {
+					return err
+				}
+				defer gate.Close()
+			}
 			cache, err := os.UserCacheDir()
 			if err != nil {
 				return withCode(ExitError, err)
@@ -142,18 +161,88 @@ func newUpdateCmd(e *env) *cobra.Command {
 			if err := os.MkdirAll(to, 0o755); err != nil {
 				return withCode(ExitError, err)
 			}
-			dst := filepath.Join(to, filepath.Base(args[0]))
-			_, err = tuf.Fetch(tuf.ClientOptions{RepoURL: repo, Root: rootBytes, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(repo))}, args[0], dst)
+			work, err := os.MkdirTemp(to, ".hallmark-update-")
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			defer os.RemoveAll(work)
+			opts := tuf.ClientOptions{RepoURL: repo, Root: rootBytes, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(repo))}
+			tmp := filepath.Join(work, filepath.Base(args[0]))
+			custom, err := tuf.Fetch(opts, args[0], tmp)
 			if err != nil {
 				return withCode(ExitFindings, fmt.Errorf("update refused: %w", err))
 			}
-			fmt.Fprintf(e.stderr, "hallmark: installed %s (verified against the repository's signed metadata)\n", dst)
+			if key != "" {
+				pub, err := keys.ReadPublicFile(key)
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				checks := []string{"signature", "slsa-provenance"}
+				if gate != nil {
+					checks = append(checks, "cyclonedx")
+				}
+				for _, kind := range checks {
+					target, _ := custom["bundle:"+kind].(string)
+					if target == "" {
+						return withCode(ExitFindings, fmt.Errorf("update refused: %s has no %s bundle in the repository", args[0], kind))
+					}
+					bp := filepath.Join(work, kind+".sigstore.json")
+					if _, err := tuf.Fetch(opts, target, bp); err != nil {
+						return withCode(ExitFindings, fmt.Errorf("update refused: %s bundle: %w", kind, err))
+					}
+					b, err := verify.ReadBundleFile(bp)
+					if err != nil {
+						return withCode(ExitFindings, fmt.Errorf("update refused: %w", err))
+					}
+					o := verify.Options{PublicKey: pub}
+					if kind != "signature" {
+						o.PredicateType = kind
+					}
+					if kind == "slsa-provenance" {
+						o.BuilderID, o.SourceURI = builderID, sourceURI
+					}
+					res, err := verify.File(cmd.Context(), b, tmp, o)
+					if err != nil {
+						return withCode(ExitFindings, fmt.Errorf("update refused: %s: %w", kind, err))
+					}
+					if kind == "cyclonedx" {
+						doc, err := verifiedSBOM(res, bp)
+						if err != nil {
+							return err
+						}
+						rep, err := gate.Evaluate(doc, time.Now().UTC())
+						if err != nil {
+							return withCode(ExitError, err)
+						}
+						if v, verr := scan.PolicyVerdict(policy, rep); v != scan.Pass {
+							return withCode(ExitFindings, fmt.Errorf("update refused: %w", verr))
+						}
+					}
+				}
+			}
+			dst := filepath.Join(to, filepath.Base(args[0]))
+			if err := os.Rename(tmp, dst); err != nil {
+				return withCode(ExitError, err)
+			}
+			what := "the repository's signed metadata"
+			if key != "" {
+				what += ", its signature and provenance"
+				if gate != nil {
+					what += " and your policy"
+				}
+			}
+			fmt.Fprintf(e.stderr, "hallmark: installed %s (verified against %s)\n", dst, what)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&repo, "repo", "", "repository base URL")
 	cmd.Flags().StringVar(&rootFile, "root", "", "the trusted root metadata (1.root.json), received out of band")
 	cmd.Flags().StringVar(&to, "to", "", "directory to install into")
+	cmd.Flags().StringVar(&key, "key", "", "the supplier's public key: verify the target's signature and provenance before installing")
+	cmd.Flags().StringVar(&policy, "policy", "", "your policy over the target's verified SBOM")
+	cmd.Flags().StringVar(&builderID, "builder-id", "", "the builder the provenance must name")
+	cmd.Flags().StringVar(&sourceURI, "source-uri", "", "the source repository the provenance must name")
+	addDBFlag(cmd, &db)
 	return cmd
 }
 
