@@ -62,3 +62,27 @@ func ParseOSRelease(b []byte) OSRelease {
 	}
 	return r
 }
+
+// Properties the OS package catalogers (dpkg, apk, rpm) share. Matching
+// reads the source package ones (match.PropOSSource).
+const (
+	PropOSSource        = "hallmark:os:source"
+	PropOSSourceVersion = "hallmark:os:source-version"
+	PropOSArch          = "hallmark:os:arch"
+	PropOSDistro        = "hallmark:os:distro"
+)
+
+// RootRelease returns, for a package database at p whose path inside a root
+// filesystem is db ("var/lib/dpkg/status"), the root's prefix ("" for the
+// source root) and its os-release.
+func RootRelease(fsys fs.FS, p, db string) (string, OSRelease) {
+	root := strings.TrimSuffix(strings.TrimSuffix(p, db), "/")
+	sub := fsys
+	if root != "" {
+		if s, err := fs.Sub(fsys, root); err == nil {
+			sub = s
+		}
+	}
+	rel, _ := ReadOSRelease(sub)
+	return root, rel
+}

@@ -259,12 +259,22 @@ func (s *Server) apiAffected(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, "bad_input", "id is required: an advisory id or alias (GHSA-..., CVE-...)")
 		return
 	}
-	rs, err := s.st.Affected(r.Context(), id)
+	rs, err := s.affected(r, id)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	ans := AffectedAnswer{ID: id, Releases: []AffectedReleaseJSON{}}
+	ans := AffectedAnswer{ID: id, Releases: rs}
+	writeJSON(w, 200, ans)
+}
+
+// affected lists the releases the caller may see that are affected by id.
+func (s *Server) affected(r *http.Request, id string) ([]AffectedReleaseJSON, error) {
+	rs, err := s.st.Affected(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	out := []AffectedReleaseJSON{}
 	for _, a := range rs {
 		p, err := s.st.ProductByID(r.Context(), a.ProductID)
 		if err != nil || !who(r).canProduct(p.TeamID) {
@@ -274,9 +284,9 @@ func (s *Server) apiAffected(w http.ResponseWriter, r *http.Request) {
 		for _, f := range a.Findings {
 			ar.Findings = append(ar.Findings, findingJSON(f))
 		}
-		ans.Releases = append(ans.Releases, ar)
+		out = append(out, ar)
 	}
-	writeJSON(w, 200, ans)
+	return out, nil
 }
 
 func findingJSON(f store.StoredFinding) FindingJSON {

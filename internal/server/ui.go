@@ -201,21 +201,10 @@ func (s *Server) uiAffected(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimSpace(r.URL.Query().Get("id"))
 	var results []AffectedReleaseJSON
 	if id != "" {
-		rs, err := s.st.Affected(r.Context(), id)
-		if err != nil {
+		var err error
+		if results, err = s.affected(r, id); err != nil {
 			s.fail(w, err)
 			return
-		}
-		for _, a := range rs {
-			p, err := s.st.ProductByID(r.Context(), a.ProductID)
-			if err != nil || !who(r).canProduct(p.TeamID) {
-				continue
-			}
-			ar := AffectedReleaseJSON{Product: a.Product, Version: a.Version, Release: a.ID}
-			for _, f := range a.Findings {
-				ar.Findings = append(ar.Findings, findingJSON(f))
-			}
-			results = append(results, ar)
 		}
 	}
 	s.render(w, r, "affected", "Affected by "+id, map[string]any{"ID": id, "Results": results}, "")

@@ -27,10 +27,10 @@ import (
 
 // Property keys, shared with the other OS catalogers.
 const (
-	PropSource        = "hallmark:os:source"
-	PropSourceVersion = "hallmark:os:source-version"
-	PropArch          = "hallmark:os:arch"
-	PropDistro        = "hallmark:os:distro"
+	PropSource        = catalog.PropOSSource
+	PropSourceVersion = catalog.PropOSSourceVersion
+	PropArch          = catalog.PropOSArch
+	PropDistro        = catalog.PropOSDistro
 )
 
 // Cataloger reads apk databases.
@@ -128,14 +128,7 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	root := strings.TrimSuffix(strings.TrimSuffix(p, "lib/apk/db/installed"), "/")
-	sub := fsys
-	if root != "" {
-		if s, err := fs.Sub(fsys, root); err == nil {
-			sub = s
-		}
-	}
-	rel, _ := catalog.ReadOSRelease(sub)
+	root, rel := catalog.RootRelease(fsys, p, "lib/apk/db/installed")
 	r := distro.Release{ID: rel.ID, VersionID: rel.VersionID}
 	if r.ID == "" {
 		r.ID = "alpine"

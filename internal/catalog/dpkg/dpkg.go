@@ -37,10 +37,10 @@ import (
 
 // Property keys.
 const (
-	PropSource        = "hallmark:os:source"         // source package name
-	PropSourceVersion = "hallmark:os:source-version" // source package version
-	PropArch          = "hallmark:os:arch"
-	PropDistro        = "hallmark:os:distro" // purl distro qualifier, e.g. debian-12
+	PropSource        = catalog.PropOSSource        // source package name
+	PropSourceVersion = catalog.PropOSSourceVersion // source package version
+	PropArch          = catalog.PropOSArch
+	PropDistro        = catalog.PropOSDistro // purl distro qualifier, e.g. debian-12
 )
 
 // Cataloger reads dpkg databases.

@@ -34,8 +34,8 @@ const (
 	PropSourceRPM = "hallmark:rpm:source-rpm"
 	PropEpoch     = "hallmark:rpm:epoch"
 	PropVendor    = "hallmark:rpm:vendor"
-	PropArch      = "hallmark:os:arch"
-	PropDistro    = "hallmark:os:distro"
+	PropArch      = catalog.PropOSArch
+	PropDistro    = catalog.PropOSDistro
 )
 
 // ErrUnsupported reports an rpm database format this build cannot read.
@@ -91,14 +91,7 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	root := strings.TrimSuffix(strings.TrimSuffix(p, "var/lib/rpm/Packages"), "/")
-	sub := fsys
-	if root != "" {
-		if s, err := fs.Sub(fsys, root); err == nil {
-			sub = s
-		}
-	}
-	rel, _ := catalog.ReadOSRelease(sub)
+	root, rel := catalog.RootRelease(fsys, p, "var/lib/rpm/Packages")
 	r := distro.Release{ID: rel.ID, VersionID: rel.VersionID}
 	eco := r.Ecosystem()
 	if eco == "" {
