@@ -14,7 +14,6 @@ package tuf
 
 import (
 	"crypto"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -121,13 +120,16 @@ func Add(dir string, k Keys, exp Expiries, now time.Time, files []Target) error 
 			raw := json.RawMessage(c)
 			tf.Custom = &raw
 		}
-		sum := sha256.Sum256(b)
-		dst := filepath.Join(targetsDir(dir), filepath.FromSlash(pathDir(f.Name)), hex.EncodeToString(sum[:])+"."+baseName(f.Name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := writeFileAtomic(dst, b); err != nil {
-			return err
+		// Consistent snapshots: one copy per hash the metadata lists, as
+		// a client may ask for the file under any of them (go-tuf picks one).
+		for _, h := range tf.Hashes {
+			dst := filepath.Join(targetsDir(dir), filepath.FromSlash(pathDir(f.Name)), hex.EncodeToString(h)+"."+baseName(f.Name))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(dst, b); err != nil {
+				return err
+			}
 		}
 		targets.Signed.Targets[f.Name] = tf
 	}
