@@ -323,31 +323,65 @@ func (r *repo) securityPolicy() Check {
 	return c
 }
 
-// Token-Permissions (Scorecard): every workflow declares read-only
-// top-level permissions; write scopes only per job.
+// Token-Permissions, scored as Scorecard scores it
+// (checks/evaluation/permissions.go): from 10, a workflow whose top level
+// and some job both leave permissions undeclared scores 0; top-level write
+// costs 10 for contents, packages or actions, 1 for deployments or
+// security-events, 0.5 for checks or statuses (issues, pull-requests and
+// the others are not penalised); write-all costs 0.5, or everything when a
+// job writes or is undeclared too; a job's write costs 0.5 when the top
+// level is undeclared, everything when the top level writes as well.
 func (r *repo) tokenPermissions() Check {
 	c := Check{ID: "token-permissions"}
 	if len(r.workflows) == 0 {
 		c.Result, c.Score, c.Reason = NotApplicable, -1, "no GitHub Actions workflows"
 		return c
 	}
-	bad, n := 0, 0
+	score, n := 10.0, 0
+	zero := false
 	for _, w := range r.workflows {
 		if w.err != "" {
 			continue
 		}
 		n++
-		switch {
-		case w.topPerms == "":
-			bad++
-			c.add(Evidence{File: w.file, Note: "no top-level permissions: the token gets the repository's default (often write)"})
-		case w.topPerms == "write-all" || len(w.topWrite) > 0:
-			bad++
-			c.add(Evidence{File: w.file, Note: "top-level write permissions: " + strings.Join(append([]string{w.topPerms}, w.topWrite...), " ")})
-		}
+		jobUndeclared, jobWrites := false, false
 		for _, j := range w.jobs {
-			if len(j.write) > 0 {
-				c.add(Evidence{File: w.file, Line: j.line, Note: "job " + j.id + " writes: " + strings.Join(j.write, ", ") + " (scoped to the job, as it should be)"})
+			if j.perms == "" && j.uses == "" {
+				jobUndeclared = true
+			}
+			if j.perms == "write-all" || len(j.write) > 0 {
+				jobWrites = true
+				c.add(Evidence{File: w.file, Line: j.line, Note: "job " + j.id + " writes: " + strings.Join(append([]string{j.perms}, j.write...), " ")})
+			}
+		}
+		switch {
+		case w.topPerms == "" && jobUndeclared:
+			zero = true
+			c.add(Evidence{File: w.file, Note: "no permissions at the top level nor on every job: the token gets the repository's default (often write)"})
+		case w.topPerms == "":
+			if jobWrites {
+				score -= 0.5
+			}
+		case w.topPerms == "write-all":
+			c.add(Evidence{File: w.file, Note: "top-level permissions: write-all"})
+			if jobWrites || jobUndeclared {
+				zero = true
+			}
+			score -= 0.5
+		default:
+			for _, scope := range w.topWrite {
+				c.add(Evidence{File: w.file, Note: "top-level write: " + scope})
+				switch scope {
+				case "contents", "packages", "actions":
+					score -= 10
+				case "deployments", "security-events":
+					score--
+				case "checks", "statuses":
+					score -= 0.5
+				}
+			}
+			if len(w.topWrite) > 0 && jobWrites {
+				zero = true
 			}
 		}
 	}
@@ -356,13 +390,17 @@ func (r *repo) tokenPermissions() Check {
 		c.Result, c.Score, c.Reason = Unknown, -1, "no workflow could be read"
 		return c
 	}
-	c.Score = 10 * (n - bad) / n
-	c.Result, c.Reason = Pass, "every workflow's top-level permissions are read-only"
-	if bad > 0 {
-		c.Result, c.Reason = Fail, fmt.Sprintf("%d of %d workflow(s) without read-only top-level permissions", bad, n)
-		if bad < n {
-			c.Result = Partial
-		}
+	if zero || score < 0 {
+		score = 0
+	}
+	c.Score = int(score)
+	switch {
+	case c.Score == 10:
+		c.Result, c.Reason = Pass, "workflow tokens follow least privilege"
+	case c.Score == 0:
+		c.Result, c.Reason = Fail, "workflow tokens with excessive permissions"
+	default:
+		c.Result, c.Reason = Partial, fmt.Sprintf("some write permissions at the top level (score %d)", c.Score)
 	}
 	if r.unreadable(&c) && c.Result == Pass {
 		c.Result, c.Reason = Partial, c.Reason+"; some workflows could not be read"
