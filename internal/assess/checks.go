@@ -237,8 +237,10 @@ func (r *repo) pinnedDependencies() Check {
 		}
 	})
 	for _, f := range r.find(func(p string) bool {
+		// Dockerfiles under testdata are fixtures (other projects'
+		// files), not what this repository builds with.
 		b := strings.ToLower(path.Base(p))
-		return b == "dockerfile" || strings.HasSuffix(b, ".dockerfile") || strings.HasPrefix(b, "dockerfile.")
+		return !strings.Contains(p, "testdata/") && (b == "dockerfile" || strings.HasSuffix(b, ".dockerfile") || strings.HasPrefix(b, "dockerfile."))
 	}) {
 		b := r.read(f)
 		for _, m := range fromImage().FindAllSubmatchIndex(b, -1) {
@@ -272,7 +274,11 @@ func (r *repo) pinnedDependencies() Check {
 	return c
 }
 
-var sastTools = []string{"github/codeql-action/analyze", "returntocorp/semgrep", "semgrep/semgrep", "semgrep ci", "securego/gosec", "gosec ", "snyk/actions", "SonarSource/sonarcloud-github-action", "sonarqube-scan-action", "golangci/golangci-lint-action", "staticcheck", "bandit ", "brakeman"}
+// sastTools are the tools Scorecard's SAST check recognises in workflows
+// (checks/raw/sast.go): CodeQL's analyze action, SonarCloud/SonarQube,
+// Snyk, Pysa and Qodana. Linters such as golangci-lint and staticcheck are
+// not counted, as Scorecard does not count them.
+var sastTools = []string{"github/codeql-action/analyze", "SonarSource/sonarcloud-github-action", "SonarSource/sonarqube-scan-action", "sonarqube-scan-action", "snyk/actions/", "facebook/pysa-action", "JetBrains/qodana-action"}
 
 // SAST (Scorecard): a static analysis tool runs in CI.
 func (r *repo) sast() Check {

@@ -44,7 +44,12 @@ func TestAgainstScorecard(t *testing.T) {
 	for _, f := range files {
 		repo := strings.TrimSuffix(filepath.Base(f), ".json")
 		t.Run(repo, func(t *testing.T) {
-			dir := sharedtest.Path(t, "corpus/github-actions/"+repo)
+			dir := ""
+			if name, ok := strings.CutPrefix(repo, "repo-"); ok {
+				dir = filepath.Join("testdata", "repos", name) // a real repository's checked files (testdata/repos/SOURCES.md)
+			} else {
+				dir = sharedtest.Path(t, "corpus/github-actions/"+repo)
+			}
 			b, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -65,9 +70,21 @@ func TestAgainstScorecard(t *testing.T) {
 				}
 				c := got[id]
 				want := verdict(score)
+				if name == "License" && score > 0 {
+					// Scorecard grades the license (9: found, not at the root or
+					// not recognised as FSF/OSI); hallmark scores presence.
+					want = "pass"
+				}
 				have := string(c.Result)
 				if c.Result == Unknown || c.Result == NotApplicable {
 					have = "inconclusive"
+				}
+				if name == "Pinned-Dependencies" && score < 10 && (c.Result == Fail || c.Result == Partial) {
+					// Both say "not everything is pinned"; Scorecard weights the
+					// kinds of dependency (actions, images, downloads, installs)
+					// before normalising, hallmark counts them, so 1 and 0 can
+					// fall on either side of the fail/partial line.
+					want = have
 				}
 				if have != want {
 					t.Errorf("%s: scorecard %s (%d), hallmark %s (%d: %s)", name, want, score, have, c.Score, c.Reason)
