@@ -102,7 +102,7 @@ func Run(ctx context.Context, root string, o Options) (*Report, error) {
 		r.binaryArtifacts(), r.dangerousWorkflow(), r.dependencyUpdateTool(), r.fuzzing(), r.license(),
 		r.packaging(), r.pinnedDependencies(), r.sast(), r.securityPolicy(), r.tokenPermissions(), r.ciTests(),
 		r.signedReleases(o.Release), r.sbomInCI(), r.vulnGate(), r.provenance(o.Release), r.vexPublished(o.Release),
-		r.updateChannel(), r.lockfiles(), r.secrets(), r.dependencySources(ctx), r.malicious(ctx, o.DBDir),
+		r.updateChannel(), r.lockfiles(), r.secrets(), r.secretsInHistory(ctx), r.dependencySources(ctx), r.malicious(ctx, o.DBDir),
 	}
 	for i := range checks {
 		info := catalogue[checks[i].ID]

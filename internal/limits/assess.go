@@ -10,3 +10,14 @@ const (
 	// AssessFindings bounds the evidence kept per check.
 	AssessFindings = 50
 )
+
+// Git history read by hallmark assess.
+const (
+	// AssessCommits bounds the commits whose changes are searched.
+	AssessCommits = 2_000
+	// AssessHistoryBytes bounds the patch text read from git log.
+	AssessHistoryBytes = 256 << 20
+	// AssessHistoryLine bounds one line of patch text; longer lines
+	// (minified files, data) are skipped.
+	AssessHistoryLine = 1 << 20
+)
