@@ -48,8 +48,8 @@ check offline with hallmark verify-release:
   5. sign every artifact and attest SBOM, provenance and VEX (Sigstore bundles);
   6. write release.json, the signed manifest.
 With SOURCE_DATE_EPOCH the SBOMs, VEX and manifest are the same bytes on every run.
-The directory appears whole or not at all. (Publishing into a TUF repository is
-not built yet.)`,
+The directory appears whole or not at all. With --repo (and --online-key) the
+release is also published into a TUF repository as targets PRODUCT/VERSION/FILE.`,
 		Example: `  hallmark release dist/app-linux-amd64 dist/app.tar.gz --product app --version 1.4.0 --key release.key --policy hallmark.policy.yaml`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE:    func(cmd *cobra.Command, args []string) error { return runRelease(cmd, e, args, f) },
