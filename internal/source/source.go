@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -244,6 +245,10 @@ func relocate(doc *sbom.Document, prefix string) {
 		return
 	}
 	for i := range doc.Packages {
+		// Catalogers may share one Locations slice between packages (every
+		// module of a Go binary is at the binary): rewrite a copy, once
+		// per package.
+		doc.Packages[i].Locations = slices.Clone(doc.Packages[i].Locations)
 		for j := range doc.Packages[i].Locations {
 			l := &doc.Packages[i].Locations[j]
 			if rel, err := filepath.Rel(filepath.FromSlash(prefix), filepath.FromSlash(l.Path)); err == nil {

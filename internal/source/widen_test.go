@@ -1,11 +1,14 @@
 package source
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/all"
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
@@ -52,5 +55,41 @@ func TestRelocate(t *testing.T) {
 	}
 	if want := "requirements.txt ../../requirements/base.txt ../pom.xml"; strings.Join(got, " ") != want {
 		t.Errorf("relocate: %v, want %s", got, want)
+	}
+}
+
+// A Go binary named alone, two folders down with no repository: every
+// module is located at the binary itself ("hm"), however many modules share
+// the cataloger's one Locations slice.
+func TestSingleBinaryLocations(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "hm")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(context.Background(), bin, Options{Catalog: catalog.Options{Catalogers: all.Catalogers()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Document.Packages) < 2 {
+		t.Fatalf("%d packages in a Go test binary", len(res.Document.Packages))
+	}
+	for _, p := range res.Document.Packages {
+		for _, l := range p.Locations {
+			if l.Path != "hm" {
+				t.Fatalf("%s located at %q, want hm", p.Name, l.Path)
+			}
+		}
 	}
 }
