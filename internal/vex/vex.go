@@ -1,9 +1,11 @@
 // Package vex reads and applies Vulnerability Exploitability eXchange
-// statements in the two formats users have: OpenVEX
-// (https://github.com/openvex/spec, v0.2.0 and the earlier v0.0.1 shape) and
+// statements in the three formats users have: OpenVEX
+// (https://github.com/openvex/spec, v0.2.0 and the earlier v0.0.1 shape),
 // CycloneDX VEX (the "vulnerabilities" of a CycloneDX 1.4+ document with
-// "analysis" and "affects", https://cyclonedx.org/capabilities/vex/), and
-// writes OpenVEX.
+// "analysis" and "affects", https://cyclonedx.org/capabilities/vex/) and
+// CSAF 2.0 (the product status of its vulnerabilities, the csaf_vex
+// profile's), and writes CSAF 2.0 VEX documents with the mandatory tests
+// of CSAF 2.0 section 6.1 that a document can pass or fail on its own.
 //
 // A statement applies to a finding when its vulnerability (or one of its
 // aliases) is one of the finding's ids and one of its products is the
@@ -37,10 +39,11 @@ type Statement struct {
 	Source string
 }
 
-// ErrInvalid reports a document that is neither OpenVEX nor CycloneDX VEX.
+// ErrInvalid reports a document that is neither OpenVEX, CycloneDX VEX nor
+// CSAF 2.0.
 var ErrInvalid = errors.New("invalid VEX document")
 
-// Parse reads an OpenVEX or CycloneDX VEX JSON document. source names it
+// Parse reads an OpenVEX, CycloneDX VEX or CSAF 2.0 JSON document. source names it
 // in statements and errors.
 func Parse(b []byte, source string) ([]Statement, error) {
 	if len(b) > limits.VEXBytes {
@@ -49,6 +52,9 @@ func Parse(b []byte, source string) ([]Statement, error) {
 	var probe struct {
 		Context   any    `json:"@context"`
 		BOMFormat string `json:"bomFormat"`
+		Document  *struct {
+			CSAFVersion string `json:"csaf_version"`
+		} `json:"document"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", source, ErrInvalid, err)
@@ -59,8 +65,10 @@ func Parse(b []byte, source string) ([]Statement, error) {
 		return parseOpenVEX(b, source)
 	case probe.BOMFormat == "CycloneDX":
 		return parseCycloneDX(b, source)
+	case probe.Document != nil && probe.Document.CSAFVersion == CSAFVersion:
+		return parseCSAF(b, source)
 	}
-	return nil, fmt.Errorf("%s: %w: neither OpenVEX (@context openvex.dev) nor CycloneDX (bomFormat)", source, ErrInvalid)
+	return nil, fmt.Errorf("%s: %w: neither OpenVEX (@context openvex.dev), CycloneDX (bomFormat) nor CSAF 2.0 (document.csaf_version)", source, ErrInvalid)
 }
 
 // flexID is an OpenVEX identifier given as a string (v0.0.1) or as an
