@@ -44,7 +44,7 @@ type env struct {
 // Run runs hallmark with the given arguments and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	tuneGC(e.getenv)
+	tuneGC(e.getenv, nil)
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -23,7 +23,8 @@ const firstGCHeap = 48 << 20
 
 // tuneGC defers the first garbage collection as firstGCHeap describes,
 // unless the user set GOGC or GOMEMLIMIT, which are then obeyed as they are.
-func tuneGC(getenv func(string) string) {
+// restored, when not nil, is called once the defaults are back (tests).
+func tuneGC(getenv func(string) string, restored func()) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
 	}
@@ -33,8 +34,11 @@ func tuneGC(getenv func(string) string) {
 	// cleanup, which restores the runtime's defaults (the environment set
 	// neither variable).
 	sentinel := new([64]byte)
-	runtime.AddCleanup(sentinel, func(int) {
+	runtime.AddCleanup(sentinel, func(restored func()) {
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
-	}, 0)
+		if restored != nil {
+			restored()
+		}
+	}, restored)
 }

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
-	"time"
 )
 
 // gcSettings reads the GC percent and memory limit without changing them.
@@ -28,26 +27,22 @@ func TestTuneGC(t *testing.T) {
 				return "50"
 			}
 			return ""
-		})
+		}, nil)
 		if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
 			t.Errorf("with %s set: GC percent %d, limit %d; want them untouched", k, p, l)
 		}
 	}
 
-	tuneGC(func(string) string { return "" })
+	restored := make(chan struct{})
+	tuneGC(func(string) string { return "" }, func() { close(restored) })
 	if p, l := gcSettings(); p != -1 || l != firstGCHeap {
 		t.Fatalf("after tuneGC: GC percent %d, limit %d; want -1 and %d", p, l, firstGCHeap)
 	}
-	// The first collection restores the defaults (cleanups run on their own
-	// goroutine after it, hence the loop; it ends as soon as they ran).
-	for i := 0; ; i++ {
-		runtime.GC()
-		if p, l := gcSettings(); p == 100 && l == math.MaxInt64 {
-			break
-		}
-		if i == 1000 {
-			t.Fatal("defaults not restored after 1000 collections")
-		}
-		time.Sleep(time.Millisecond)
+	// The first collection finds the sentinel unreachable and queues the
+	// cleanup that restores the defaults; it signals when it has run.
+	runtime.GC()
+	<-restored
+	if p, l := gcSettings(); p != 100 || l != math.MaxInt64 {
+		t.Fatalf("after the first collection: GC percent %d, limit %d; want 100 and no limit", p, l)
 	}
 }

@@ -39,8 +39,9 @@ func newReleaseCmd(e *env) *cobra.Command {
 check offline with hallmark verify-release:
 
   1. hash every artifact and write a signed SHA256SUMS;
-  2. make the SBOM of the source tree (--sbom-from, default "."), CycloneDX and SPDX;
-  3. scan it and apply --policy: a failing gate stops the release before
+  2. make the SBOM of the source tree (--sbom-from, default ".") and of each
+     artifact hallmark reads (Go binaries, jars, image archives), CycloneDX and SPDX;
+  3. scan them and apply --policy: a failing gate stops the release before
      anything is signed or written (exit 1), with the policy's report;
   4. build SLSA Provenance v1 from the CI environment (GitHub Actions, GitLab CI;
      --builder-id and --source-* elsewhere), the SBOM's components as resolved
@@ -248,6 +249,9 @@ func publishRelease(e *env, f releaseFlags, m *release.Manifest) error {
 	custom := map[string]map[string]any{}
 	for _, a := range m.Artifacts {
 		c := map[string]any{"manifest": prefix + release.ManifestFile, "sbom": prefix + m.SBOM.CycloneDX, "vex": prefix + m.VEX}
+		if a.SBOM != nil { // the artifact's own SBOM and VEX
+			c["sbom"], c["vex"] = prefix+a.SBOM.CycloneDX, prefix+a.VEX
+		}
 		for k, b := range a.Bundles {
 			c["bundle:"+k] = prefix + b
 		}

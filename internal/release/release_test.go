@@ -117,3 +117,68 @@ func TestReleaseVerify(t *testing.T) {
 		t.Errorf("wrong builder: %q", failed(v))
 	}
 }
+
+// A Go binary among the artifacts gets its own SBOM (the modules linked
+// into it) and VEX; its cyclonedx attestation is that SBOM, while a file
+// hallmark cannot read keeps the source tree's.
+func TestArtifactSBOM(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Skip(err)
+	}
+	kp := keypair(t)
+	bin := filepath.Join(t.TempDir(), "release.test")
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(other, []byte("release notes"), 0o644)
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "go.mod"), []byte("module example.com/app\n\ngo 1.26\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "rel")
+	m, _, err := Make(context.Background(), Options{Artifacts: []string{bin, other}, Product: "app", Version: "2.0.0", Keypair: kp,
+		SBOMFrom: src, Out: out, Created: time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC),
+		Build: attest.Build{BuilderID: "https://ci.example.com/builder", BuildType: attest.BuildTypeGeneric, SourceURI: "git+https://example.com/app", SourceCommit: strings.Repeat("b", 40)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotBin, gotOther *Artifact
+	for i := range m.Artifacts {
+		switch m.Artifacts[i].Name {
+		case "release.test":
+			gotBin = &m.Artifacts[i]
+		case "notes.txt":
+			gotOther = &m.Artifacts[i]
+		}
+	}
+	if gotBin == nil || gotBin.SBOM == nil || gotBin.SBOM.CycloneDX != "release.test.cdx.json" || gotBin.VEX != "release.test.openvex.json" {
+		t.Fatalf("the Go binary has no SBOM of its own: %+v", gotBin)
+	}
+	if gotOther == nil || gotOther.SBOM != nil {
+		t.Fatalf("a text file got an SBOM: %+v", gotOther)
+	}
+	sb, err := os.ReadFile(filepath.Join(out, gotBin.SBOM.CycloneDX))
+	if err != nil || !strings.Contains(string(sb), "pkg:golang/stdlib@go") {
+		t.Fatalf("the binary's SBOM does not list its Go toolchain (%v)", err)
+	}
+	// The attestation of the binary's SBOM is that SBOM, and it verifies.
+	bdl, err := verify.ReadBundleFile(filepath.Join(out, gotBin.Bundles["cyclonedx"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verify.File(context.Background(), bdl, filepath.Join(out, "release.test"), verify.Options{PublicKey: kp.GetPublicKey(), PredicateType: "cyclonedx"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pred := res.Statement.GetPredicate().String(); !strings.Contains(pred, "pkg:golang/stdlib@go") {
+		t.Error("the binary's cyclonedx attestation is not its own SBOM")
+	}
+	v, err := Verify(context.Background(), out, VerifyOptions{Verify: verify.Options{PublicKey: kp.GetPublicKey()}})
+	if err != nil || !v.OK() {
+		t.Fatalf("verify-release: %v %q", err, failed(v))
+	}
+}
