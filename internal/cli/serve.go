@@ -24,6 +24,7 @@ import (
 )
 
 type serveFlags struct {
+	adv                        advisoryFlags
 	listen, data, database, db string
 	tlsCert, tlsKey            string
 	every                      time.Duration
@@ -58,6 +59,8 @@ stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "and this key (PEM)")
 	cmd.Flags().DurationVar(&f.every, "check-every", time.Minute, "how often to look for a new vulnerability index and due webhook deliveries")
 	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
+	f.adv.register(cmd.Flags())
+	cmd.AddCommand(newExportFeedCmd(e))
 	return cmd
 }
 
@@ -65,22 +68,20 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return withCode(ExitError, errors.New("--tls-cert and --tls-key go together"))
 	}
-	if f.data == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		f.data = filepath.Join(c, "hallmark", "server")
+	adv, err := f.adv.config(e)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	var dsn string
+	f.data, dsn, err = storeDSN(f.data, f.database)
+	if err != nil {
+		return withCode(ExitError, err)
 	}
 	if err := os.MkdirAll(f.data, 0o700); err != nil {
 		return withCode(ExitError, err)
 	}
 	if f.db == "" {
 		f.db = filepath.Join(f.data, "db")
-	}
-	dsn := f.database
-	if dsn == "" {
-		dsn = filepath.Join(f.data, "hallmark.db")
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -90,7 +91,7 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy})
+	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy, Advisories: adv})
 	tok, err := srv.Bootstrap(ctx, e.getenv("HALLMARK_ADMIN_TOKEN"))
 	if err != nil {
 		return withCode(ExitError, err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 
 	"github.com/hallmark-dev/hallmark/internal/diff"
@@ -14,6 +15,7 @@ import (
 func (s *Server) exportRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /api/v1/releases/{id}/vex", s.require(store.RoleViewer, s.apiExportVEX))
 	m.HandleFunc("GET /api/v1/products/{product}/diff", s.require(store.RoleViewer, s.apiDiff))
+	m.HandleFunc("GET /api/v1/products/{product}/advisories/{path...}", s.require(store.RoleViewer, s.apiAdvisories))
 }
 
 // releaseResult re-reads a stored release and matches it with the current
@@ -57,11 +59,18 @@ func (s *Server) releaseResult(r *http.Request, rel *store.Release) (*match.Resu
 	return res, nil
 }
 
-// apiExportVEX: ?format=openvex (default) or cyclonedx.
+// apiExportVEX: ?format=openvex (default), cyclonedx or csaf; with csaf,
+// &bundle=true answers the Sigstore bundle of the same document instead
+// (the document is the same bytes until the release's findings or triage
+// change).
 func (s *Server) apiExportVEX(w http.ResponseWriter, r *http.Request) {
 	rel, err := s.releaseFor(r, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "csaf" {
+		s.apiExportCSAF(w, r, rel)
 		return
 	}
 	res, err := s.releaseResult(r, rel)
@@ -76,7 +85,7 @@ func (s *Server) apiExportVEX(w http.ResponseWriter, r *http.Request) {
 	case "cyclonedx":
 		err = report.CycloneDXVEX(&b, res, "1.6")
 	default:
-		apiError(w, 400, "bad_input", "format: openvex or cyclonedx")
+		apiError(w, 400, "bad_input", "format: openvex, cyclonedx or csaf")
 		return
 	}
 	if err != nil {
@@ -85,6 +94,28 @@ func (s *Server) apiExportVEX(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b.Bytes())
+}
+
+func (s *Server) apiExportCSAF(w http.ResponseWriter, r *http.Request, rel *store.Release) {
+	doc, bundle, err := s.CSAF(r.Context(), r, rel)
+	switch {
+	case errors.Is(err, vex.ErrNoVulnerabilities):
+		apiError(w, http.StatusNotFound, "no_vulnerabilities", "release "+rel.Product+" "+rel.Version+" has no open finding: a CSAF VEX document needs at least one vulnerability")
+		return
+	case err != nil:
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Query().Get("bundle") == "true" {
+		if bundle == nil {
+			apiError(w, http.StatusNotFound, "unsigned", "no signing key is configured (hallmark serve --signing-key)")
+			return
+		}
+		w.Write(bundle)
+		return
+	}
+	w.Write(doc)
 }
 
 // apiDiff: ?from=VERSION&to=VERSION of one product.

@@ -43,6 +43,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// SecureCookies marks session cookies Secure (TLS, or a TLS proxy).
 	SecureCookies bool
+	// Advisories: the CSAF publisher and signing key (feed.go).
+	Advisories AdvisoryConfig
 }
 
 // Server serves the API and UI.
@@ -53,6 +55,7 @@ type Server struct {
 	log    *slog.Logger
 	client *http.Client
 	secure bool
+	adv    AdvisoryConfig
 	mux    *http.ServeMux
 
 	sessMu   sync.Mutex
@@ -63,7 +66,7 @@ type Server struct {
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
 	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient,
-		secure: cfg.SecureCookies, sessions: map[string]session{}, limiter: newRateLimiter(20, 40)}
+		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40)}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}

@@ -283,15 +283,7 @@ func TestExportAndDiff(t *testing.T) {
 		hs := httptest.NewServer(srv.Handler())
 		defer hs.Close()
 		c := api{t, hs.URL}
-		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "1", sb, nil); err != nil {
-			t.Fatal(err)
-		}
-		// Version 2 upgrades ws 7.5.9 past the fix (8.18.0 is installed too).
-		sb2 := bytes.ReplaceAll(sb, []byte("ws@7.5.9"), []byte("ws@7.5.10"))
-		sb2 = bytes.ReplaceAll(sb2, []byte(`"version": "7.5.9"`), []byte(`"version": "7.5.10"`))
-		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "2", sb2, nil); err != nil {
-			t.Fatal(err)
-		}
+		pushTwoReleases(t, hs.URL, admin, sb, func() {})
 		code, b := c.do("GET", "/api/v1/affected?id=GHSA-3h5v-q93c-6h6q", admin, nil, "")
 		var aff server.AffectedAnswer
 		json.Unmarshal(b, &aff)
