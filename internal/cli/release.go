@@ -15,12 +15,12 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/attest"
 	"github.com/hallmark-dev/hallmark/internal/keys"
+	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/release"
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/tuf"
-	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
 type releaseFlags struct {
@@ -148,7 +148,8 @@ func runRelease(cmd *cobra.Command, e *env, artifacts []string, f releaseFlags) 
 }
 
 func newVerifyReleaseCmd(e *env) *cobra.Command {
-	var key, policy, db, format, builderID, sourceURI, sourceDigest string
+	var policy, db, format, builderID, sourceURI, sourceDigest, tufRepo, tufRoot string
+	var signer signerFlags
 	var vexFiles []string
 	cmd := &cobra.Command{
 		Use:   "verify-release DIR",
@@ -165,14 +166,35 @@ One verdict per artifact and check; exit 0 only when every check passes.`,
 			if err := checkChoice("output format", format, []string{"table", "json"}); err != nil {
 				return withCode(ExitError, err)
 			}
-			if key == "" {
-				return withCode(ExitError, errors.New("--key is required"))
+			if signer.key == "" && signer.identity == "" && signer.identityRegexp == "" {
+				return withCode(ExitError, errors.New("give the supplier's --key, or its keyless identity (--certificate-identity, --certificate-oidc-issuer, --trusted-root)"))
 			}
-			pub, err := keys.ReadPublicFile(key)
+			vo, err := signer.options()
 			if err != nil {
 				return withCode(ExitError, err)
 			}
-			o := release.VerifyOptions{Verify: verify.Options{PublicKey: pub, BuilderID: builderID, SourceURI: sourceURI, SourceDigest: sourceDigest}, Now: time.Now().UTC()}
+			vo.BuilderID, vo.SourceURI, vo.SourceDigest = builderID, sourceURI, sourceDigest
+			o := release.VerifyOptions{Verify: vo, Now: time.Now().UTC()}
+			if (tufRepo == "") != (tufRoot == "") {
+				return withCode(ExitError, errors.New("--tuf-repo and --tuf-root go together"))
+			}
+			if tufRepo != "" {
+				root, err := scan.ReadBounded(tufRoot, limits.ManifestBytes)
+				if err != nil {
+					return withCode(ExitError, fmt.Errorf("--tuf-root: %w", err))
+				}
+				url, client, err := tuf.Repository(tufRepo)
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				// The trusted metadata is kept where hallmark update keeps
+				// it, so a rollback since the last check is refused too.
+				cache, err := os.UserCacheDir()
+				if err != nil {
+					return withCode(ExitError, err)
+				}
+				o.TUF = &tuf.ClientOptions{RepoURL: url, HTTPClient: client, Root: root, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(tufRepo))}
+			}
 			if policy != "" {
 				if o.Gate, err = openPolicyGate(e, policy, db, vexFiles); err != nil {
 					return err
@@ -214,7 +236,9 @@ One verdict per artifact and check; exit 0 only when every check passes.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&key, "key", "", "the supplier's public key")
+	signer.add(cmd, "the supplier's public key")
+	cmd.Flags().StringVar(&tufRepo, "tuf-repo", "", "the supplier's TUF update repository (URL, or a local copy): it must list the release's files, fresh and signed")
+	cmd.Flags().StringVar(&tufRoot, "tuf-root", "", "with --tuf-repo: the repository's root metadata you trust (e.g. 1.root.json, received out of band)")
 	cmd.Flags().StringVar(&policy, "policy", "", "your policy, evaluated over each artifact's verified SBOM")
 	cmd.Flags().StringArrayVar(&vexFiles, "vex", nil, "VEX statements to apply with --policy (repeatable)")
 	cmd.Flags().StringVar(&builderID, "builder-id", "", "the builder the provenance must name")

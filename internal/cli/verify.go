@@ -23,10 +23,48 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
+// signerFlags name who must have signed: a key, or a keyless identity
+// checked against a trusted root.
+type signerFlags struct {
+	key, trustedRoot         string
+	identity, identityRegexp string
+	issuer, issuerRegexp     string
+}
+
+func (f *signerFlags) add(cmd *cobra.Command, keyUsage string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.key, "key", "", keyUsage)
+	fl.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys)")
+	fl.StringVar(&f.identity, "certificate-identity", "", "keyless: expected certificate identity (SAN: workflow URI or email)")
+	fl.StringVar(&f.identityRegexp, "certificate-identity-regexp", "", "keyless: regular expression the certificate identity must match")
+	fl.StringVar(&f.issuer, "certificate-oidc-issuer", "", "keyless: expected OIDC issuer (https://token.actions.githubusercontent.com)")
+	fl.StringVar(&f.issuerRegexp, "certificate-oidc-issuer-regexp", "", "keyless: regular expression the OIDC issuer must match")
+}
+
+// options are the verify.Options of the signer (verify checks that they
+// name exactly one kind of signer).
+func (f *signerFlags) options() (verify.Options, error) {
+	o := verify.Options{Identity: f.identity, IdentityRegexp: f.identityRegexp, Issuer: f.issuer, IssuerRegexp: f.issuerRegexp}
+	if f.key != "" {
+		pub, err := keys.ReadPublicFile(f.key)
+		if err != nil {
+			return o, err
+		}
+		o.PublicKey = pub
+	}
+	if f.trustedRoot != "" {
+		tr, err := verify.ReadTrustedRootFile(f.trustedRoot)
+		if err != nil {
+			return o, err
+		}
+		o.TrustedRoot = tr
+	}
+	return o, nil
+}
+
 type verifyFlags struct {
-	bundle, key, trustedRoot       string
-	identity, identityRegexp       string
-	issuer, issuerRegexp           string
+	signerFlags
+	bundle                         string
 	typ                            string
 	sourceURI, sourceDigest, build string
 	format                         string
@@ -85,12 +123,7 @@ vulnerability data).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.bundle, "bundle", "", "Sigstore bundle (default FILE.sigstore.json)")
-	fl.StringVar(&f.key, "key", "", "PEM public key of the signer")
-	fl.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json (Fulcio CAs, Rekor and CT log keys)")
-	fl.StringVar(&f.identity, "certificate-identity", "", "keyless: expected certificate identity (SAN: workflow URI or email)")
-	fl.StringVar(&f.identityRegexp, "certificate-identity-regexp", "", "keyless: regular expression the certificate identity must match")
-	fl.StringVar(&f.issuer, "certificate-oidc-issuer", "", "keyless: expected OIDC issuer (https://token.actions.githubusercontent.com)")
-	fl.StringVar(&f.issuerRegexp, "certificate-oidc-issuer-regexp", "", "keyless: regular expression the OIDC issuer must match")
+	f.signerFlags.add(cmd, "PEM public key of the signer")
 	fl.StringVar(&f.typ, "type", "", "require an attestation of this predicate type ("+strings.Join(attest.Kinds(), ", ")+", or a URI)")
 	fl.StringVar(&f.sourceURI, "source-uri", "", "provenance: require this source repository")
 	fl.StringVar(&f.sourceDigest, "source-digest", "", "provenance: require this source commit (gitCommit:SHA, sha1:SHA or SHA)")
@@ -162,25 +195,11 @@ func runVerify(cmd *cobra.Command, e *env, file string, f verifyFlags) error {
 		}
 		defer gate.Close()
 	}
-	o := verify.Options{
-		Identity: f.identity, IdentityRegexp: f.identityRegexp,
-		Issuer: f.issuer, IssuerRegexp: f.issuerRegexp,
-		PredicateType: f.typ, SourceURI: f.sourceURI, SourceDigest: f.sourceDigest, BuilderID: f.build,
+	o, err := f.signerFlags.options()
+	if err != nil {
+		return withCode(ExitError, err)
 	}
-	if f.key != "" {
-		pub, err := keys.ReadPublicFile(f.key)
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		o.PublicKey = pub
-	}
-	if f.trustedRoot != "" {
-		tr, err := verify.ReadTrustedRootFile(f.trustedRoot)
-		if err != nil {
-			return withCode(ExitError, err)
-		}
-		o.TrustedRoot = tr
-	}
+	o.PredicateType, o.SourceURI, o.SourceDigest, o.BuilderID = f.typ, f.sourceURI, f.sourceDigest, f.build
 	if _, err := os.Stat(file); err != nil {
 		return withCode(ExitError, err)
 	}

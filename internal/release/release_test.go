@@ -11,6 +11,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/attest"
 	"github.com/hallmark-dev/hallmark/internal/keys"
 	"github.com/hallmark-dev/hallmark/internal/sign"
+	"github.com/hallmark-dev/hallmark/internal/tuf"
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
@@ -180,5 +181,106 @@ func TestArtifactSBOM(t *testing.T) {
 	v, err := Verify(context.Background(), out, VerifyOptions{Verify: verify.Options{PublicKey: kp.GetPublicKey()}})
 	if err != nil || !v.OK() {
 		t.Fatalf("verify-release: %v %q", err, failed(v))
+	}
+}
+
+// verify-release with the vendor's update repository: fresh, correctly
+// signed TUF metadata must list the manifest and every artifact with the
+// same length and hashes. The repository is read as a local copy.
+func TestVerifyWithTUF(t *testing.T) {
+	kp := keypair(t)
+	now := time.Now().UTC()
+	a, _ := keys.Generate(keys.ECDSAP256)
+	b, _ := keys.Generate(keys.ECDSAP256)
+	tk := tuf.Keys{Offline: a, Online: b}
+	publish := func(t *testing.T, dir string, skip string) (string, []byte) {
+		repo := t.TempDir()
+		if err := tuf.Init(repo, tk, tuf.DefaultExpiries, now); err != nil {
+			t.Fatal(err)
+		}
+		entries, _ := os.ReadDir(dir)
+		var ts []tuf.Target
+		for _, e := range entries {
+			if e.Name() != skip {
+				ts = append(ts, tuf.Target{Name: "app/1.0.0/" + e.Name(), Path: filepath.Join(dir, e.Name())})
+			}
+		}
+		if err := tuf.Add(repo, tk, tuf.DefaultExpiries, now, ts); err != nil {
+			t.Fatal(err)
+		}
+		root, err := os.ReadFile(filepath.Join(repo, "metadata", "1.root.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return repo, root
+	}
+	opts := func(t *testing.T, repo string, root []byte, at time.Time) VerifyOptions {
+		url, client, err := tuf.Repository(repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return VerifyOptions{Verify: verify.Options{PublicKey: kp.GetPublicKey()},
+			TUF: &tuf.ClientOptions{RepoURL: url, HTTPClient: client, Root: root, CacheDir: t.TempDir(), Now: at}}
+	}
+	dir := makeRelease(t, kp)
+	repo, root := publish(t, dir, "")
+	v, err := Verify(context.Background(), dir, opts(t, repo, root, now))
+	if err != nil || !v.OK() {
+		t.Fatalf("verify with TUF: %v %q", err, failed(v))
+	}
+	n := 0
+	for _, c := range v.Checks {
+		if c.Check == "tuf" {
+			n++
+		}
+	}
+	if n != 3 { // release.json and two artifacts
+		t.Errorf("%d tuf checks, want 3", n)
+	}
+
+	cases := []struct {
+		name, want string
+		run        func(t *testing.T) *Verdict
+	}{
+		{"artifact the repository does not list", "app.tar.gz tuf: app/1.0.0/app.tar.gz: not in the repository's signed targets", func(t *testing.T) *Verdict {
+			d := makeRelease(t, kp)
+			r, rt := publish(t, d, "app.tar.gz")
+			v, _ := Verify(context.Background(), d, opts(t, r, rt, now))
+			return v
+		}},
+		{"artifact differs from the published one", "app-linux-amd64 tuf: app/1.0.0/app-linux-amd64:", func(t *testing.T) *Verdict {
+			d := makeRelease(t, kp)
+			r, rt := publish(t, d, "")
+			// Another release of the same name and version, signed by the
+			// same vendor key, is not what the repository published.
+			d2 := makeRelease(t, kp)
+			os.WriteFile(filepath.Join(d2, "app-linux-amd64"), []byte("the release binary, rebuilt"), 0o755)
+			v, _ := Verify(context.Background(), d2, opts(t, r, rt, now))
+			return v
+		}},
+		{"expired timestamp (freeze)", "TUF metadata: refresh metadata:", func(t *testing.T) *Verdict {
+			v, _ := Verify(context.Background(), dir, opts(t, repo, root, now.Add(2*24*time.Hour)))
+			return v
+		}},
+		{"another repository's root", "TUF metadata:", func(t *testing.T) *Verdict {
+			c, _ := keys.Generate(keys.ECDSAP256)
+			d, _ := keys.Generate(keys.ECDSAP256)
+			r2 := t.TempDir()
+			if err := tuf.Init(r2, tuf.Keys{Offline: c, Online: d}, tuf.DefaultExpiries, now); err != nil {
+				t.Fatal(err)
+			}
+			rt2, _ := os.ReadFile(filepath.Join(r2, "metadata", "1.root.json"))
+			v, _ := Verify(context.Background(), dir, opts(t, repo, rt2, now))
+			return v
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := tc.run(t)
+			f := strings.Join(failed(v), "\n")
+			if v.OK() || !strings.Contains(f, tc.want) {
+				t.Errorf("failed checks %q, want %q", f, tc.want)
+			}
+		})
 	}
 }

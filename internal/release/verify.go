@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
 	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/tuf"
 	"github.com/hallmark-dev/hallmark/internal/verify"
 )
 
@@ -53,6 +55,11 @@ type VerifyOptions struct {
 	// verified SBOM attestation.
 	Gate *scan.Gate
 	Now  time.Time
+	// TUF, when set, is the vendor's update repository and the customer's
+	// trusted root: its metadata must be fresh and correctly signed, and
+	// list the manifest and every artifact (PRODUCT/VERSION/FILE) with the
+	// same length and hashes.
+	TUF *tuf.ClientOptions
 }
 
 // Verify checks a release directory offline: the manifest's signature;
@@ -91,18 +98,20 @@ func Verify(ctx context.Context, dir string, o VerifyOptions) (*Verdict, error) 
 	}
 	add("SHA256SUMS", "signature", err, "signed")
 	listed := parseSums(sums)
+	seen := map[string]tuf.TargetInfo{ManifestFile: targetOf(mb)}
 	for _, a := range m.Artifacts {
 		if !safeName(a.Name) {
 			add(a.Name, "name", fmt.Errorf("artifact name %q leaves the release directory", a.Name), "")
 			continue
 		}
 		p := filepath.Join(dir, a.Name)
-		set, _, err := digest.File(ctx, p, digest.SHA256, digest.SHA512)
+		set, size, err := digest.File(ctx, p, digest.SHA256, digest.SHA512)
 		if err != nil {
 			add(a.Name, "digest", err, "")
 			continue
 		}
 		got := set.HexMap()
+		seen[a.Name] = tuf.TargetInfo{Length: size, Hashes: got}
 		switch {
 		case got["sha256"] != a.Digests["sha256"] || got["sha512"] != a.Digests["sha512"]:
 			add(a.Name, "digest", fmt.Errorf("digest mismatch: the file is not the one released (sha256:%s, manifest says %s)", got["sha256"], a.Digests["sha256"]), "")
@@ -164,7 +173,60 @@ func Verify(ctx context.Context, dir string, o VerifyOptions) (*Verdict, error) 
 	if len(m.Artifacts) == 0 {
 		add("release.json", "artifacts", fmt.Errorf("the manifest lists no artifact"), "")
 	}
+	if o.TUF != nil {
+		checkTUF(*o.TUF, m.Product+"/"+m.Version+"/", seen, add)
+	}
 	return v, nil
+}
+
+func targetOf(b []byte) tuf.TargetInfo {
+	set, n, _ := digest.Reader(context.Background(), bytes.NewReader(b), digest.SHA256, digest.SHA512)
+	return tuf.TargetInfo{Length: n, Hashes: set.HexMap()}
+}
+
+// checkTUF: the update repository's trusted targets must list each file
+// (the manifest and every artifact) as PREFIX+NAME with its length and
+// every hash they give.
+func checkTUF(opts tuf.ClientOptions, prefix string, files map[string]tuf.TargetInfo, add func(art, check string, err error, ok string)) {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, prefix+n)
+	}
+	sort.Strings(names)
+	infos, errs, err := tuf.Lookup(opts, names)
+	if err != nil {
+		add("TUF", "metadata", err, "")
+		return
+	}
+	add("TUF", "metadata", nil, "fresh and signed by the roles the trusted root names")
+	for _, tn := range names {
+		name := strings.TrimPrefix(tn, prefix)
+		have := files[name]
+		if err := errs[tn]; err != nil {
+			add(name, "tuf", fmt.Errorf("%s: %w", tn, err), "")
+			continue
+		}
+		want := infos[tn]
+		if want.Length != have.Length {
+			add(name, "tuf", fmt.Errorf("%s: %d bytes, the repository's targets say %d", tn, have.Length, want.Length), "")
+			continue
+		}
+		ok := 0
+		var bad error
+		for alg, h := range want.Hashes {
+			switch g, known := have.Hashes[alg]; {
+			case !known:
+			case g != h:
+				bad = fmt.Errorf("%s: %s %s, the repository's targets say %s", tn, alg, g, h)
+			default:
+				ok++
+			}
+		}
+		if bad == nil && ok == 0 {
+			bad = fmt.Errorf("%s: the repository's targets give no hash this check computes", tn)
+		}
+		add(name, "tuf", bad, "listed by the update repository as "+tn+" with this length and hash")
+	}
 }
 
 func verifyMessage(ctx context.Context, bundlePath string, r *bytes.Reader, o verify.Options) error {

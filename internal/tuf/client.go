@@ -60,39 +60,11 @@ func localCorrupt(err error) bool {
 }
 
 func fetch(opts ClientOptions, name string) (*metadata.TargetFiles, []byte, error) {
-	cfg, err := config.New(strings.TrimRight(opts.RepoURL, "/")+"/metadata", opts.Root)
+	up, cache, done, err := refreshed(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	cache := opts.CacheDir
-	if cache == "" {
-		if cache, err = os.MkdirTemp("", "hallmark-tuf-"); err != nil {
-			return nil, nil, err
-		}
-		defer os.RemoveAll(cache)
-	}
-	cfg.LocalMetadataDir = filepath.Join(cache, "metadata")
-	cfg.LocalTargetsDir = filepath.Join(cache, "targets")
-	cfg.RemoteTargetsURL = strings.TrimRight(opts.RepoURL, "/") + "/targets"
-	cfg.PrefixTargetsWithHash = true
-	if opts.HTTPClient != nil {
-		if err := cfg.SetDefaultFetcherHTTPClient(opts.HTTPClient); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := cfg.EnsurePathsExist(); err != nil {
-		return nil, nil, err
-	}
-	up, err := updater.New(cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("trusted root: %w", err)
-	}
-	if !opts.Now.IsZero() {
-		up.UnsafeSetRefTime(opts.Now)
-	}
-	if err := up.Refresh(); err != nil {
-		return nil, nil, fmt.Errorf("refresh metadata: %w", err)
-	}
+	defer done()
 	tf, err := up.GetTargetInfo(name)
 	if err != nil {
 		return nil, nil, fmt.Errorf("target %s: %w", name, err)
@@ -102,4 +74,111 @@ func fetch(opts ClientOptions, name string) (*metadata.TargetFiles, []byte, erro
 		return nil, nil, fmt.Errorf("download %s: %w", name, err)
 	}
 	return tf, data, nil
+}
+
+// refreshed runs the top-level metadata workflow (root, timestamp,
+// snapshot, targets) and returns the updater, its cache directory and a
+// function that removes a temporary cache.
+func refreshed(opts ClientOptions) (*updater.Updater, string, func(), error) {
+	done := func() {}
+	repoURL := strings.TrimRight(opts.RepoURL, "/")
+	cfg, err := config.New(repoURL+"/metadata", opts.Root)
+	if err != nil {
+		return nil, "", done, err
+	}
+	cache := opts.CacheDir
+	if cache == "" {
+		if cache, err = os.MkdirTemp("", "hallmark-tuf-"); err != nil {
+			return nil, "", done, err
+		}
+		tmp := cache
+		done = func() { os.RemoveAll(tmp) }
+	}
+	fail := func(err error) (*updater.Updater, string, func(), error) {
+		done()
+		return nil, "", func() {}, err
+	}
+	cfg.LocalMetadataDir = filepath.Join(cache, "metadata")
+	cfg.LocalTargetsDir = filepath.Join(cache, "targets")
+	cfg.RemoteTargetsURL = repoURL + "/targets"
+	cfg.PrefixTargetsWithHash = true
+	if opts.HTTPClient != nil {
+		if err := cfg.SetDefaultFetcherHTTPClient(opts.HTTPClient); err != nil {
+			return fail(err)
+		}
+	}
+	if err := cfg.EnsurePathsExist(); err != nil {
+		return fail(err)
+	}
+	up, err := updater.New(cfg)
+	if err != nil {
+		return fail(fmt.Errorf("trusted root: %w", err))
+	}
+	if !opts.Now.IsZero() {
+		up.UnsafeSetRefTime(opts.Now)
+	}
+	if err := up.Refresh(); err != nil {
+		return fail(fmt.Errorf("refresh metadata: %w", err))
+	}
+	return up, cache, done, nil
+}
+
+// TargetInfo is what the repository's trusted targets metadata says of one
+// target.
+type TargetInfo struct {
+	Length int64
+	Hashes map[string]string // algorithm -> hex
+}
+
+// ErrNotATarget reports a name the trusted targets do not list.
+var ErrNotATarget = errors.New("not in the repository's signed targets")
+
+// Lookup runs the client workflow (so expired, rolled-back or wrongly
+// signed metadata is refused as for Fetch) and returns what the trusted
+// targets metadata says of each name; a name it does not list maps to
+// ErrNotATarget in the second result.
+func Lookup(opts ClientOptions, names []string) (map[string]TargetInfo, map[string]error, error) {
+	up, _, done, err := refreshed(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer done()
+	infos, errs := map[string]TargetInfo{}, map[string]error{}
+	for _, n := range names {
+		tf, err := up.GetTargetInfo(n)
+		if err != nil {
+			// go-tuf says so only in words (updater.preOrderDepthFirstWalk).
+			if err.Error() == "target "+n+" not found" {
+				err = ErrNotATarget
+			}
+			errs[n] = err
+			continue
+		}
+		ti := TargetInfo{Length: tf.Length, Hashes: map[string]string{}}
+		for alg, h := range tf.Hashes {
+			ti.Hashes[alg] = h.String()
+		}
+		infos[n] = ti
+	}
+	return infos, errs, nil
+}
+
+// Repository returns the base URL and HTTP client for a repository given as
+// an http(s) URL or as a local directory (a mirror or a copy handed to an
+// offline site: read through net/http's file transport, so the client
+// workflow is the same).
+func Repository(repo string) (string, *http.Client, error) {
+	if strings.HasPrefix(repo, "http://") || strings.HasPrefix(repo, "https://") {
+		return repo, nil, nil
+	}
+	abs, err := filepath.Abs(repo)
+	if err != nil {
+		return "", nil, err
+	}
+	if st, err := os.Stat(filepath.Join(abs, "metadata")); err != nil || !st.IsDir() {
+		return "", nil, fmt.Errorf("%s: not a TUF repository directory (no metadata/)", repo)
+	}
+	t := &http.Transport{}
+	t.RegisterProtocol("file", http.NewFileTransport(http.Dir(abs)))
+	return "file:///", &http.Client{Transport: t}, nil
 }
