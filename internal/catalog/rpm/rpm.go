@@ -1,18 +1,14 @@
 // Package rpm catalogs the RPM packages installed in a root filesystem
-// (RHEL, CentOS, AlmaLinux, Rocky Linux, Oracle, Amazon Linux): the rpm
-// database, read with github.com/knqyf263/go-rpmdb, the pure-Go reader
-// Trivy and Syft use.
-//
-// The version of go-rpmdb the module proxy serves here (2021-09) reads the
-// Berkeley DB format (/var/lib/rpm/Packages: RHEL/CentOS 5-8, AlmaLinux and
-// Rocky 8). The SQLite database of RHEL 9 and its rebuilds
-// (rpmdb.sqlite) and SUSE's NDB (Packages.db) are reported as not read,
-// naming the file, never as an image without packages.
+// (RHEL, CentOS, AlmaLinux, Rocky Linux, Fedora, SUSE, Oracle, Amazon
+// Linux): the rpm database, read with github.com/knqyf263/go-rpmdb, the
+// pure-Go reader Trivy and Syft use, in its three formats: Berkeley DB
+// (/var/lib/rpm/Packages: RHEL/CentOS 5-8, AlmaLinux and Rocky 8), SQLite
+// (rpmdb.sqlite: RHEL 9 and its rebuilds, Fedora 33+) through
+// modernc.org/sqlite, and NDB (Packages.db: SUSE 15).
 package rpm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +18,7 @@ import (
 
 	rpmdb "github.com/knqyf263/go-rpmdb/pkg"
 	packageurl "github.com/package-url/packageurl-go"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver go-rpmdb opens rpmdb.sqlite with
 
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/distro"
@@ -37,9 +34,6 @@ const (
 	PropArch      = catalog.PropOSArch
 	PropDistro    = catalog.PropOSDistro
 )
-
-// ErrUnsupported reports an rpm database format this build cannot read.
-var ErrUnsupported = errors.New("rpm database format not supported by this build")
 
 // Cataloger reads rpm databases.
 type Cataloger struct{}
@@ -64,9 +58,6 @@ func (Cataloger) Claims(p string, _ fs.FileMode) bool {
 
 // Catalog implements catalog.Cataloger.
 func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Result, error) {
-	if path.Base(p) != "Packages" {
-		return nil, fmt.Errorf("%s: %w: SQLite and NDB rpm databases need a newer go-rpmdb than the module proxy serves here", p, ErrUnsupported)
-	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, err
@@ -80,9 +71,12 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	}
 	defer os.Remove(tmp.Name())
 	n, err := tmp.ReadFrom(ioLimit(f))
+	if err == nil && n <= limits.RPMDBBytes {
+		err = check(tmp)
+	}
 	tmp.Close()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	if n > limits.RPMDBBytes {
 		return nil, fmt.Errorf("%s: larger than %d bytes", p, limits.RPMDBBytes)
@@ -91,7 +85,7 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	root, rel := catalog.RootRelease(fsys, p, "var/lib/rpm/Packages")
+	root, rel := catalog.RootRelease(fsys, p, dbFile(p))
 	r := distro.Release{ID: rel.ID, VersionID: rel.VersionID}
 	eco := r.Ecosystem()
 	if eco == "" {
@@ -103,12 +97,13 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	res := &catalog.Result{Owns: map[string]string{}}
 	for _, pi := range pkgs {
 		v := pi.Version + "-" + pi.Release
-		if pi.Epoch > 0 {
-			v = strconv.Itoa(pi.Epoch) + ":" + v
+		epoch := pi.EpochNum()
+		if epoch > 0 {
+			v = strconv.Itoa(epoch) + ":" + v
 		}
 		q := packageurl.Qualifiers{{Key: "arch", Value: pi.Arch}}
-		if pi.Epoch > 0 {
-			q = append(q, packageurl.Qualifier{Key: "epoch", Value: strconv.Itoa(pi.Epoch)})
+		if epoch > 0 {
+			q = append(q, packageurl.Qualifier{Key: "epoch", Value: strconv.Itoa(epoch)})
 		}
 		if d := r.PURLDistro(); d != "" {
 			q = append(q, packageurl.Qualifier{Key: "distro", Value: d})
@@ -126,14 +121,14 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 			pkg.Licenses = []string{pi.License}
 		}
 		pkg.SetProperty(PropSourceRPM, pi.SourceRpm)
-		if pi.Epoch > 0 {
-			pkg.SetProperty(PropEpoch, strconv.Itoa(pi.Epoch))
+		if epoch > 0 {
+			pkg.SetProperty(PropEpoch, strconv.Itoa(epoch))
 		}
 		pkg.SetProperty(PropVendor, pi.Vendor)
 		pkg.SetProperty(PropArch, pi.Arch)
 		pkg.SetProperty(PropDistro, r.PURLDistro())
 		pkg.ID = pkg.Key()
-		if files, err := pi.InstalledFiles(); err == nil {
+		if files, err := pi.InstalledFileNames(); err == nil {
 			for _, f := range files {
 				f = strings.TrimPrefix(f, "/")
 				if root != "" {
@@ -145,6 +140,16 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 		res.Packages = append(res.Packages, pkg)
 	}
 	return res, nil
+}
+
+// dbFile returns which of the database paths p ends with.
+func dbFile(p string) string {
+	for _, f := range dbFiles {
+		if p == f || strings.HasSuffix(p, "/"+f) {
+			return f
+		}
+	}
+	return path.Base(p)
 }
 
 // list reads every package, turning a panic of the reader on a corrupt
@@ -159,5 +164,6 @@ func list(file string) (pkgs []*rpmdb.PackageInfo, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open rpm database: %w", err)
 	}
+	defer db.Close()
 	return db.ListPackages()
 }

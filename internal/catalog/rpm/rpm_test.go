@@ -1,62 +1,305 @@
 package rpm
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/knqyf263/go-rpmdb/pkg/bdb"
 )
 
-// rpmdbFixture is a real Berkeley DB rpm database from go-rpmdb's own test
-// data, read from the module cache (never copied into this repository).
-func rpmdbFixture(t *testing.T, name string) []byte {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb's module directory: %v", err)
+// The rpm databases these tests read are go-rpmdb's own test data, read
+// from the module cache of the pinned version (never copied into this
+// repository); go-rpmdb's rpmdb_testcase_test.go holds, for each, the
+// output of `rpm -qa` in the container the database came from, which is
+// the package set expected here.
+
+var (
+	modDirOnce sync.Once
+	modDir     string
+	modDirErr  error
+)
+
+func rpmdbDir(t testing.TB) string {
+	modDirOnce.Do(func() {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+		modDir, modDirErr = strings.TrimSpace(string(out)), err
+	})
+	if modDirErr != nil || modDir == "" {
+		t.Skipf("go-rpmdb's module directory: %v (run `go mod download github.com/knqyf263/go-rpmdb`)", modDirErr)
 	}
-	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", name, "Packages"))
+	return filepath.Join(modDir, "pkg")
+}
+
+func rpmdbFixture(t testing.TB, name string) []byte {
+	b, err := os.ReadFile(filepath.Join(rpmdbDir(t), "testdata", name))
 	if err != nil {
 		t.Skipf("go-rpmdb test data: %v", err)
 	}
 	return b
 }
 
-func TestCentOS7(t *testing.T) {
-	fsys := fstest.MapFS{
-		"etc/os-release":       {Data: []byte("ID=\"centos\"\nVERSION_ID=\"7\"\n")},
-		"var/lib/rpm/Packages": {Data: rpmdbFixture(t, "centos7-plain")},
-	}
-	res, err := New().Catalog(t.Context(), fsys, "var/lib/rpm/Packages")
+var expectLine = regexp.MustCompile(`^\s*\{intRef\((\d*)\), "([^"]*)", "([^"]*)", "([^"]*)", "([^"]*)", "([^"]*)"`)
+
+// expected returns the packages go-rpmdb's test case fn lists, as
+// "name epoch:version-release arch source-rpm" (epoch only when set).
+func expected(t *testing.T, fn string) []string {
+	b, err := os.ReadFile(filepath.Join(rpmdbDir(t), "rpmdb_testcase_test.go"))
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("go-rpmdb test expectations: %v", err)
 	}
-	var openssl string
-	for _, p := range res.Packages {
-		if p.Name == "openssl-libs" {
-			openssl = p.PURL + " " + p.Properties[PropSourceRPM]
+	var out []string
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(l), fn+" = func()"):
+			in = true
+		case in && strings.TrimSpace(l) == "}":
+			in = false
+		case in:
+			if m := expectLine.FindStringSubmatch(l); m != nil {
+				v := m[3] + "-" + m[4]
+				if m[1] != "" && m[1] != "0" {
+					v = m[1] + ":" + v
+				}
+				out = append(out, strings.Join([]string{m[2], v, m[5], m[6]}, " "))
+			}
 		}
 	}
-	// go-rpmdb's own expectation for this database (CentOS7Plain in its
-	// rpmdb_testcase.go) lists 144 packages.
-	if len(res.Packages) != 144 || !strings.HasPrefix(openssl, "pkg:rpm/centos/openssl-libs@1.0.2k-") || !strings.Contains(openssl, "epoch=1") {
-		t.Errorf("%d packages; openssl-libs = %q", len(res.Packages), openssl)
+	if len(out) == 0 {
+		t.Fatalf("no expectation %s in go-rpmdb's test cases", fn)
 	}
-	if len(res.Owns) == 0 {
-		t.Error("no owned files")
+	slices.Sort(out)
+	return out
+}
+
+func TestRealDatabases(t *testing.T) {
+	for _, tc := range []struct {
+		name, fixture, path, osRelease, expect string
+		count                                  int
+		purl                                   string // one package's purl
+	}{
+		{"BerkeleyDB/CentOS7", "centos7-plain/Packages", "var/lib/rpm/Packages", "ID=\"centos\"\nVERSION_ID=\"7\"\n", "CentOS7Plain", 144,
+			"pkg:rpm/centos/openssl-libs@1.0.2k-12.el7?arch=x86_64&distro=centos-7&epoch=1"},
+		{"SQLite/Rocky9", "rockylinux-9/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", "ID=\"rocky\"\nVERSION_ID=\"9.3\"\n", "Rockylinux9WithSQLite3", 142,
+			"pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?arch=aarch64&distro=rocky-9.3&epoch=1"},
+		{"SQLite/Fedora35", "fedora35/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "ID=fedora\nVERSION_ID=35\n", "Fedora35WithSQLite3", 138,
+			"pkg:rpm/fedora/openssl-libs@1.1.1l-2.fc35?arch=x86_64&distro=fedora-35&epoch=1"},
+		{"NDB/SLE15", "sle15-bci/Packages.db", "usr/lib/sysimage/rpm/Packages.db", "ID=\"sles\"\nVERSION_ID=\"15.3\"\n", "SLE15WithNDB", 35,
+			"pkg:rpm/sles/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{
+				"etc/os-release": {Data: []byte(tc.osRelease)},
+				tc.path:          {Data: rpmdbFixture(t, tc.fixture)},
+			}
+			c := New()
+			if !c.Claims(tc.path, 0) {
+				t.Fatalf("%s not claimed", tc.path)
+			}
+			res, err := c.Catalog(t.Context(), fsys, tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := expected(t, tc.expect)
+			if len(want) != tc.count {
+				t.Fatalf("go-rpmdb's %s lists %d packages, this test expects %d", tc.expect, len(want), tc.count)
+			}
+			var got []string
+			purls := map[string]bool{}
+			for _, p := range res.Packages {
+				got = append(got, strings.Join([]string{p.Name, p.Version, p.Properties[PropArch], p.Properties[PropSourceRPM]}, " "))
+				purls[p.PURL] = true
+				if p.Locations[0].Path != tc.path {
+					t.Errorf("%s: location %v", p.Name, p.Locations)
+				}
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("package set differs from rpm -qa's (-want +got):\n%s", diff)
+			}
+			if !purls[tc.purl] {
+				t.Errorf("no package %s", tc.purl)
+			}
+			if len(res.Owns) == 0 {
+				t.Error("no owned files")
+			}
+		})
 	}
 }
 
-func TestUnsupportedAndCorrupt(t *testing.T) {
+// TestEveryRealDatabase reads every database of go-rpmdb's test data
+// (Berkeley DB of CentOS 5 to 8 and of UBI 8 on big-endian s390x, SQLite
+// of Fedora 35 and Rocky 9, NDB of SLE 15): the corruption check lets each
+// through and the package set is rpm -qa's.
+func TestEveryRealDatabase(t *testing.T) {
+	for fixture, fn := range map[string]string{
+		"centos5-plain/Packages":           "CentOS5Plain",
+		"centos6-plain/Packages":           "CentOS6Plain",
+		"centos6-devtools/Packages":        "CentOS6DevTools",
+		"centos7-devtools/Packages":        "CentOS7DevTools",
+		"centos7-many/Packages":            "CentOS7Many",
+		"centos7-python35/Packages":        "CentOS7Python35",
+		"centos7-httpd24/Packages":         "CentOS7Httpd24",
+		"centos8-modularitylabel/Packages": "CentOS8Modularitylabel",
+		"ubi8-s390x/Packages":              "UBI8s390x",
+		"fedora35-plus-mongo/rpmdb.sqlite": "Fedora35PlusMongoDBWithSQLite3",
+	} {
+		t.Run(fixture, func(t *testing.T) {
+			p := "var/lib/rpm/" + filepath.Base(fixture)
+			res, err := New().Catalog(t.Context(), fstest.MapFS{p: {Data: rpmdbFixture(t, fixture)}}, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range res.Packages {
+				got = append(got, strings.Join([]string{p.Name, p.Version, p.Properties[PropArch], p.Properties[PropSourceRPM]}, " "))
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(expected(t, fn), got); diff != "" {
+				t.Errorf("package set differs from rpm -qa's (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPartialExpectation: go-rpmdb's expectation for centos6-many lists
+// only the first 44 of its packages; each is there.
+func TestPartialExpectation(t *testing.T) {
+	p := "var/lib/rpm/Packages"
+	res, err := New().Catalog(t.Context(), fstest.MapFS{p: {Data: rpmdbFixture(t, "centos6-many/Packages")}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range res.Packages {
+		got[strings.Join([]string{p.Name, p.Version, p.Properties[PropArch], p.Properties[PropSourceRPM]}, " ")] = true
+	}
+	want := expected(t, "CentOS6Many")
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("missing %s", w)
+		}
+	}
+	if len(got) <= len(want) {
+		t.Errorf("%d packages, expected more than the %d listed", len(got), len(want))
+	}
+}
+
+// TestOwnedFilesUnderRoot: a database below a root (an image's layer view
+// nested in a directory) names its files under that root.
+func TestOwnedFilesUnderRoot(t *testing.T) {
 	fsys := fstest.MapFS{
-		"var/lib/rpm/rpmdb.sqlite": {Data: []byte("SQLite format 3\x00")},
-		"var/lib/rpm/Packages":     {Data: []byte("not a berkeley db")},
+		"rootfs/etc/os-release":           {Data: []byte("ID=rocky\nVERSION_ID=9.3\n")},
+		"rootfs/var/lib/rpm/rpmdb.sqlite": {Data: rpmdbFixture(t, "rockylinux-9/rpmdb.sqlite")},
 	}
-	if _, err := New().Catalog(t.Context(), fsys, "var/lib/rpm/rpmdb.sqlite"); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("sqlite: %v", err)
+	res, err := New().Catalog(t.Context(), fsys, "rootfs/var/lib/rpm/rpmdb.sqlite")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := New().Catalog(t.Context(), fsys, "var/lib/rpm/Packages"); err == nil {
-		t.Error("corrupt database accepted")
+	owner, ok := res.Owns["rootfs/usr/bin/openssl"]
+	if !ok || !strings.HasPrefix(owner, "pkg:rpm/rocky/openssl@") {
+		t.Errorf("rootfs/usr/bin/openssl owned by %q", owner)
 	}
+	if res.Packages[0].Properties[PropDistro] != "rocky-9.3" {
+		t.Errorf("distro %q: os-release under the root not read", res.Packages[0].Properties[PropDistro])
+	}
+}
+
+func TestCorrupt(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"var/lib/rpm/Packages":              []byte("not a berkeley db"),
+		"var/lib/rpm/rpmdb.sqlite":          []byte("SQLite format 3\x00truncated"),
+		"usr/lib/sysimage/rpm/Packages.db":  append([]byte("RpmP"), make([]byte, 60)...),
+		"usr/lib/sysimage/rpm/rpmdb.sqlite": nil,
+		"var/lib/rpm/Packages.db":           []byte("RpmP\x00\x00"),
+	} {
+		fsys := fstest.MapFS{name: {Data: data}}
+		if _, err := New().Catalog(t.Context(), fsys, name); err == nil {
+			t.Errorf("%s: corrupt database accepted", name)
+		}
+	}
+}
+
+// TestCorruptRealDatabases: real databases with one field broken, each a
+// shape on which go-rpmdb's reader would hang, crash the process or
+// allocate gigabytes; the check refuses them with a clear error.
+func TestCorruptRealDatabases(t *testing.T) {
+	le := binary.LittleEndian
+	ndb := func(edit func(b []byte, blob int)) []byte {
+		b := bytes.Clone(rpmdbFixture(t, "sle15-bci/Packages.db"))
+		for i := 32; i+16 <= len(b); i += 16 {
+			if le.Uint32(b[i+4:]) != 0 { // the first used slot
+				edit(b, int(le.Uint32(b[i+8:]))*16)
+				return b
+			}
+		}
+		t.Fatal("no used NDB slot")
+		return nil
+	}
+	bdbChain := func(edit func(b []byte, page, pageSize int)) []byte {
+		b := bytes.Clone(rpmdbFixture(t, "libuuid/Packages"))
+		ps := int(le.Uint32(b[20:]))
+		for off := ps; off+ps <= len(b); off += ps {
+			if b[off+25] == bdb.OverflowPageType {
+				edit(b, off/ps, ps)
+				return b
+			}
+		}
+		t.Fatal("no overflow page")
+		return nil
+	}
+	for name, tc := range map[string]struct {
+		path, want string
+		data       []byte
+	}{
+		"NDB blob length 4 GiB": {"usr/lib/sysimage/rpm/Packages.db", "past the end of the file",
+			ndb(func(b []byte, blob int) { le.PutUint32(b[blob+12:], 0xfffffff0) })},
+		"NDB blob magic": {"usr/lib/sysimage/rpm/Packages.db", "no blob",
+			ndb(func(b []byte, blob int) { b[blob] = 'X' })},
+		"NDB slot magic": {"usr/lib/sysimage/rpm/Packages.db", "bad magic",
+			ndb(func(b []byte, _ int) { b[32] = 'X' })},
+		"BDB overflow cycle": {"var/lib/rpm/Packages", "reached twice",
+			bdbChain(func(b []byte, page, ps int) { le.PutUint32(b[page*ps+16:], uint32(page)) })},
+		"BDB overflow page of another type": {"var/lib/rpm/Packages", "overflow chain has type",
+			bdbChain(func(b []byte, page, ps int) { b[page*ps+25] = bdb.HashPageType })},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := New().Catalog(t.Context(), fstest.MapFS{tc.path: {Data: tc.data}}, tc.path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzDatabase feeds arbitrary bytes to the reader as each of the three
+// formats: an error, never a panic or a hang.
+func FuzzDatabase(f *testing.F) {
+	f.Add([]byte("SQLite format 3\x00"), uint8(1))
+	f.Add(append([]byte("RpmP"), make([]byte, 64)...), uint8(2))
+	f.Add([]byte{0, 0, 0, 0, 0x61, 0x15, 0x06, 0, 9, 0, 0, 0, 0, 0x10, 0, 0}, uint8(0))
+	if out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output(); err == nil {
+		if b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", "libuuid", "Packages")); err == nil {
+			f.Add(b, uint8(0)) // a real Berkeley DB database of one package
+		}
+	}
+	files := []string{"var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db"}
+	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
+		p := files[int(which)%len(files)]
+		_, _ = New().Catalog(t.Context(), fstest.MapFS{p: {Data: data}}, p)
+	})
 }
