@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +21,14 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/scan"
+	"github.com/hallmark-dev/hallmark/internal/server"
 	"github.com/hallmark-dev/hallmark/internal/tuf"
 )
 
 type releaseFlags struct {
 	product, version, key, policy, sbomFrom, out, db string
 	repo, onlineKey                                  string
+	server, token                                    string
 	vex                                              []string
 	builderID, sourceURI, sourceDigest               string
 }
@@ -68,6 +71,8 @@ release is also published into a TUF repository as targets PRODUCT/VERSION/FILE.
 	fl.StringVar(&f.sourceDigest, "source-digest", "", "provenance source commit")
 	fl.StringVar(&f.repo, "repo", "", "also publish the release into this TUF repository (hallmark tuf init), as targets PRODUCT/VERSION/FILE")
 	fl.StringVar(&f.onlineKey, "online-key", "", "with --repo: the repository's online key (snapshot and timestamp)")
+	fl.StringVar(&f.server, "server", "", "also upload the release (SBOM, VEX, manifest) to this hallmark server, which monitors it from then on")
+	fl.StringVar(&f.token, "token", "", "with --server: an uploader's API token (default $HALLMARK_TOKEN)")
 	addDBFlag(cmd, &f.db)
 	return cmd
 }
@@ -137,6 +142,11 @@ func runRelease(cmd *cobra.Command, e *env, artifacts []string, f releaseFlags) 
 	if f.repo != "" {
 		if err := publishRelease(e, f, m); err != nil {
 			return withCode(ExitError, fmt.Errorf("released into %s, but publishing into %s failed: %w", f.out, f.repo, err))
+		}
+	}
+	if f.server != "" {
+		if err := uploadRelease(cmd, e, f, m); err != nil {
+			return withCode(ExitError, fmt.Errorf("released into %s, but the upload to %s failed: %w", f.out, f.server, err))
 		}
 	}
 	fmt.Fprintf(e.stdout, "released %s %s into %s: %d artifact(s), %d open finding(s)", m.Product, m.Version, f.out, len(m.Artifacts), m.Findings)
@@ -289,4 +299,26 @@ func publishRelease(e *env, f releaseFlags, m *release.Manifest) error {
 		ts = append(ts, tuf.Target{Name: prefix + en.Name(), Path: filepath.Join(f.out, en.Name()), Custom: custom[en.Name()]})
 	}
 	return tuf.Add(f.repo, tuf.Keys{Offline: ks[0], Online: ks[1]}, tuf.DefaultExpiries, time.Now().UTC(), ts)
+}
+
+// uploadRelease sends the release's SBOM, VEX and signed manifest to a
+// hallmark server, as hallmark push does.
+func uploadRelease(cmd *cobra.Command, e *env, f releaseFlags, m *release.Manifest) error {
+	if f.token == "" {
+		f.token = e.getenv("HALLMARK_TOKEN")
+	}
+	var parts []server.Part
+	for _, p := range []struct{ name, file string }{{"sbom", m.SBOM.CycloneDX}, {"vex", m.VEX}, {"manifest", release.ManifestFile}} {
+		b, err := os.ReadFile(filepath.Join(f.out, p.file))
+		if err != nil {
+			return err
+		}
+		parts = append(parts, server.Part{Name: p.name, Data: b})
+	}
+	out, err := server.PushParts(cmd.Context(), http.DefaultClient, f.server, f.token, m.Product, m.Version, parts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "hallmark: uploaded to %s: %s\n", f.server, strings.TrimSpace(string(out)))
+	return nil
 }

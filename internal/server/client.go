@@ -11,23 +11,33 @@ import (
 	"strings"
 )
 
-// Push uploads a release to a hallmark server (hallmark push; hallmark
-// release --server). It returns the server's JSON answer.
+// Push uploads a release's SBOM and optional VEX to a hallmark server
+// (hallmark push). It returns the server's JSON answer.
 func Push(ctx context.Context, c *http.Client, base, token, product, version string, sbomDoc, vexDoc []byte) ([]byte, error) {
+	return PushParts(ctx, c, base, token, product, version, Part{"sbom", sbomDoc}, Part{"vex", vexDoc})
+}
+
+// Part is one file of an upload: "sbom", "vex" or "manifest" (a hallmark
+// release manifest). A part without data is left out.
+type Part struct {
+	Name string
+	Data []byte
+}
+
+// PushParts sends a release's parts to a hallmark server (hallmark push,
+// hallmark release --server).
+func PushParts(ctx context.Context, c *http.Client, base, token, product, version string, parts ...Part) ([]byte, error) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	for _, part := range []struct {
-		name string
-		b    []byte
-	}{{"sbom", sbomDoc}, {"vex", vexDoc}} {
-		if part.b == nil {
+	for _, part := range parts {
+		if part.Data == nil {
 			continue
 		}
-		w, err := mw.CreateFormFile(part.name, part.name+".json")
+		w, err := mw.CreateFormFile(part.Name, part.Name+".json")
 		if err != nil {
 			return nil, err
 		}
-		w.Write(part.b)
+		w.Write(part.Data)
 	}
 	mw.Close()
 	u := strings.TrimRight(base, "/") + "/api/v1/products/" + url.PathEscape(product) + "/releases/" + url.PathEscape(version)
