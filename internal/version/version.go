@@ -63,10 +63,18 @@ func Supported(eco string) bool {
 
 func base(eco string) string {
 	if i := strings.IndexByte(eco, ':'); i >= 0 {
-		return eco[:i]
+		eco = eco[:i]
+	}
+	if o, ok := sameOrdering[eco]; ok {
+		return o
 	}
 	return eco
 }
+
+// sameOrdering maps OSV ecosystems osv-scalibr does not name to the one
+// whose ordering their versions follow: CleanStart publishes Alpine-style
+// apk packages ("1.20.1-r0").
+var sameOrdering = map[string]string{"CleanStart": "Alpine"}
 
 // Canonical rewrites spellings of a version that its ecosystem treats as
 // equal to the form OSV records use: Go's "go1.22.1" toolchain versions

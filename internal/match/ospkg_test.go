@@ -1,0 +1,233 @@
+package match
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hallmark-dev/hallmark/internal/catalog"
+	"github.com/hallmark-dev/hallmark/internal/catalog/all"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sharedtest"
+	"github.com/hallmark-dev/hallmark/internal/source"
+	"github.com/hallmark-dev/hallmark/internal/version"
+	"github.com/hallmark-dev/hallmark/internal/vulndb"
+)
+
+// OS packages matched end to end against the complete, real AlmaLinux and
+// CleanStart advisories in ../shared/osv: a root filesystem is cataloged
+// (os-release, package database), its packages matched, and the result
+// compared with what the advisories say.
+
+var osDB = struct {
+	once sync.Once
+	db   *vulndb.DB
+	err  error
+}{}
+
+func openOSDB(t *testing.T) *vulndb.DB {
+	t.Helper()
+	osvDir := sharedtest.Path(t, "osv")
+	osDB.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hallmark-os-db-")
+		if err != nil {
+			osDB.err = err
+			return
+		}
+		if _, err = vulndb.Update(context.Background(), vulndb.Options{Dir: dir, Source: osvDir, Ecosystems: []string{"AlmaLinux", "CleanStart"}}); err != nil {
+			osDB.err = err
+			return
+		}
+		osDB.db, osDB.err = vulndb.Open(dir)
+	})
+	if osDB.err != nil {
+		t.Fatal(osDB.err)
+	}
+	return osDB.db
+}
+
+func writeRootfs(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func loadRootfs(t *testing.T, root string) *sbom.Document {
+	t.Helper()
+	res, err := source.Load(t.Context(), "dir:"+root, source.Options{Catalog: catalog.Options{Catalogers: all.Catalogers()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) > 0 {
+		t.Fatalf("problems: %v", res.Problems)
+	}
+	return res.Document
+}
+
+// findingIDs returns, per package name, every advisory id matched.
+func findingIDs(res *Result) map[string][]string {
+	names := map[string]string{}
+	for _, p := range res.Document.Packages {
+		names[p.ID] = p.Name
+	}
+	out := map[string][]string{}
+	for _, f := range res.Findings {
+		for _, a := range f.Advisories {
+			out[names[f.PackageID]] = append(out[names[f.PackageID]], a.ID)
+		}
+	}
+	return out
+}
+
+// TestAlmaLinux9 catalogs a real rpm SQLite database (go-rpmdb's Rocky
+// Linux 9.3 test database, read from the module cache: no AlmaLinux 9
+// database is published with a test suite; both rebuild RHEL 9's packages
+// with the same versions) under an os-release that says AlmaLinux 9, and
+// matches it against the AlmaLinux advisories.
+func TestAlmaLinux9(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+	if err != nil {
+		t.Skipf("go-rpmdb's module directory: %v", err)
+	}
+	rpmdb, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", "rockylinux-9", "rpmdb.sqlite"))
+	if err != nil {
+		t.Skipf("go-rpmdb's Rocky 9 database: %v", err)
+	}
+	db := openOSDB(t)
+	root := writeRootfs(t, map[string][]byte{
+		"etc/os-release":           []byte("NAME=\"AlmaLinux\"\nVERSION=\"9.3 (Shamrock Pampas Cat)\"\nID=\"almalinux\"\nVERSION_ID=\"9.3\"\n"),
+		"var/lib/rpm/rpmdb.sqlite": rpmdb,
+	})
+	doc := loadRootfs(t, root)
+	var openssl *sbom.Package
+	for i, p := range doc.Packages {
+		if p.Name == "openssl-libs" {
+			openssl = &doc.Packages[i]
+		}
+	}
+	if openssl == nil || openssl.Version != "1:3.0.7-24.el9" || string(openssl.Ecosystem) != "AlmaLinux:9" {
+		t.Fatalf("openssl-libs = %+v", openssl)
+	}
+	res, err := Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unchecked) > 0 {
+		t.Errorf("unchecked: %v", res.Unchecked[:min(5, len(res.Unchecked))])
+	}
+	ids := findingIDs(res)
+	// ALSA-2024:0310 is fixed in 1:3.0.7-25.el9_3, ALSA-2024:2447 in
+	// 1:3.0.7-27.el9: 1:3.0.7-24.el9 is affected by both.
+	for _, id := range []string{"ALSA-2024:0310", "ALSA-2024:2447", "ALSA-2024:6783"} {
+		if !slices.Contains(ids["openssl-libs"], id) {
+			t.Errorf("openssl-libs 1:3.0.7-24.el9: %s not found (found %v)", id, ids["openssl-libs"])
+		}
+	}
+	// Fixed before this version: not affected.
+	for _, id := range []string{"ALSA-2023:3722", "ALSA-2022:7288"} {
+		if slices.Contains(ids["openssl-libs"], id) {
+			t.Errorf("openssl-libs 1:3.0.7-24.el9: %s reported, fixed in an older version", id)
+		}
+	}
+	// Every matched advisory names the package in AlmaLinux:9 (never only
+	// in AlmaLinux:8), and the installed version is below a fixed version.
+	byID := map[string]sbom.Package{}
+	for _, p := range doc.Packages {
+		byID[p.ID] = p
+	}
+	for _, f := range res.Findings {
+		p := byID[f.PackageID]
+		for _, a := range f.Advisories {
+			ok := false
+			for _, af := range a.Affected {
+				ok = ok || (af.Package.Ecosystem == "AlmaLinux:9" && af.Package.Name == p.Name)
+			}
+			if !ok {
+				t.Errorf("%s %s: %s does not name it in AlmaLinux:9", p.Name, p.Version, a.ID)
+			}
+			iv, err := version.Parse("AlmaLinux:9", p.Version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			below := false
+			for _, fx := range a.Fixed {
+				fv, err := version.Parse("AlmaLinux:9", fx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				below = below || iv.Compare(fv) < 0
+			}
+			if !below {
+				t.Errorf("%s %s: %s fixed in %v, not above the installed version", p.Name, p.Version, a.ID, a.Fixed)
+			}
+		}
+	}
+	t.Logf("%d packages, %d findings, %d packages with findings", len(doc.Packages), len(res.Findings), len(ids))
+
+	// The same package at the version ALSA-2024:2447 fixes: that advisory
+	// and the older ones are gone, the newer one (fixed in
+	// 1:3.0.7-28.el9_4) remains.
+	openssl.Version = "1:3.0.7-27.el9"
+	res, err = Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = findingIDs(res)
+	for _, id := range []string{"ALSA-2024:0310", "ALSA-2024:2447"} {
+		if slices.Contains(ids["openssl-libs"], id) {
+			t.Errorf("openssl-libs 1:3.0.7-27.el9: %s reported, fixed in this version or before", id)
+		}
+	}
+	if !slices.Contains(ids["openssl-libs"], "ALSA-2024:6783") {
+		t.Errorf("openssl-libs 1:3.0.7-27.el9: ALSA-2024:6783 (fixed in 1:3.0.7-28.el9_4) not found: %v", ids["openssl-libs"])
+	}
+}
+
+// TestCleanStart: CleanStart publishes Alpine-style apk packages; its
+// advisories use the CleanStart ecosystem with apk versions. The apk
+// database here is ours (the format apk writes), the advisories real:
+// CLEANSTART-2026-SG88217 (redis, fixed in 8.2.2-r0).
+func TestCleanStart(t *testing.T) {
+	db := openOSDB(t)
+	installed := func(v string) []byte {
+		return []byte("C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:redis\nV:" + v + "\nA:x86_64\nL:BSD-3-Clause\no:redis\n\n")
+	}
+	for _, tc := range []struct {
+		version string
+		want    bool
+	}{{"8.2.1-r0", true}, {"7.2.4-r0", true}, {"8.2.2-r0", false}, {"8.2.2-r1", false}} {
+		root := writeRootfs(t, map[string][]byte{
+			"etc/os-release":       []byte("NAME=\"CleanStart\"\nID=cleanstart\n"),
+			"lib/apk/db/installed": installed(tc.version),
+		})
+		doc := loadRootfs(t, root)
+		if len(doc.Packages) != 1 || string(doc.Packages[0].Ecosystem) != "CleanStart" {
+			t.Fatalf("%+v", doc.Packages)
+		}
+		res, err := Match(doc, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Unchecked) > 0 {
+			t.Fatalf("unchecked: %v", res.Unchecked)
+		}
+		got := slices.Contains(findingIDs(res)["redis"], "CLEANSTART-2026-SG88217")
+		if got != tc.want {
+			t.Errorf("redis %s: CLEANSTART-2026-SG88217 reported %v, want %v", tc.version, got, tc.want)
+		}
+	}
+}
