@@ -16,9 +16,10 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/report"
 	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/source"
+	"github.com/hallmark-dev/hallmark/internal/vex"
 )
 
-var scanFormats = []string{"table", "json", "sarif", "cyclonedx-json", "openvex"}
+var scanFormats = []string{"table", "json", "sarif", "cyclonedx-json", "openvex", "csaf"}
 
 var failLevels = map[string]match.Level{"low": match.Low, "medium": match.Medium, "high": match.High, "critical": match.Critical}
 
@@ -35,6 +36,9 @@ type scanFlags struct {
 	// could not be checked.
 	failOnUnchecked bool
 	src             sourceFlags
+	// -o csaf: the product, its version and the publisher.
+	product, productVersion string
+	csaf                    advisoryFlags
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -78,6 +82,9 @@ Exit status (the first that applies):
 	cmd.Flags().StringVar(&f.policy, "policy", "", "also evaluate this policy file (see hallmark policy) and exit 1 on a violation")
 	addSourceFlags(cmd, &f.src)
 	cmd.Flags().BoolVar(&f.failOnUnchecked, "fail-on-unchecked", false, "exit 3 when any package could not be checked (no version, no data for its ecosystem)")
+	cmd.Flags().StringVar(&f.product, "product", "", "-o csaf: the product's name (default: the scanned path's base name)")
+	cmd.Flags().StringVar(&f.productVersion, "product-version", "", "-o csaf: the release's version (required with -o csaf)")
+	f.csaf.register(cmd.Flags(), false)
 	return cmd
 }
 
@@ -96,6 +103,9 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 	}
 	if err := checkChoice("output format", f.format, scanFormats); err != nil {
 		return withCode(ExitError, err)
+	}
+	if f.format == "csaf" && (f.productVersion == "" || f.csaf.namespace == "") {
+		return withCode(ExitError, fmt.Errorf("-o csaf needs --product-version and --csaf-namespace (the supplier's URL)"))
 	}
 	threshold, gate := failLevels[f.failOn]
 	if !gate && f.failOn != "none" {
@@ -168,6 +178,8 @@ func runScan(cmd *cobra.Command, e *env, path string, f scanFlags) error {
 			return report.CycloneDXVEX(w, result, f.cdxVersion)
 		case "openvex":
 			return report.OpenVEX(w, result, "hallmark", created)
+		case "csaf":
+			return writeScanCSAF(w, result, path, created, f)
 		default:
 			return report.FindingsTable(w, result, colour)
 		}
@@ -221,4 +233,23 @@ func sarifBase(kind source.Kind, path string) string {
 		return ""
 	}
 	return p
+}
+
+// writeScanCSAF writes a scan as a CSAF 2.0 VEX document of one release.
+func writeScanCSAF(w io.Writer, res *match.Result, path string, created time.Time, f scanFlags) error {
+	product := f.product
+	if product == "" {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		product = filepath.Base(abs)
+	}
+	in := vex.CSAFInput{Product: product, EngineVersion: Build().Version,
+		Publisher: vex.CSAFPublisher{Name: f.csaf.publisher, Namespace: f.csaf.namespace, ContactDetails: f.csaf.contact},
+		Releases:  []vex.CSAFRelease{vex.CSAFReleaseOf(res, f.productVersion, created)}}
+	if in.Publisher.Name == "" {
+		in.Publisher.Name = product
+	}
+	return vex.WriteCSAF(w, in)
 }

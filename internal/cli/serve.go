@@ -59,7 +59,7 @@ stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "and this key (PEM)")
 	cmd.Flags().DurationVar(&f.every, "check-every", time.Minute, "how often to look for a new vulnerability index and due webhook deliveries")
 	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
-	f.adv.register(cmd.Flags())
+	f.adv.register(cmd.Flags(), true)
 	cmd.AddCommand(newExportFeedCmd(e))
 	return cmd
 }

@@ -23,8 +23,10 @@ type advisoryFlags struct {
 	key, publisher, namespace, contact string
 }
 
-func (f *advisoryFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&f.key, "signing-key", "", "sign each CSAF document with this private key (password in $HALLMARK_PASSWORD): a Sigstore bundle beside it")
+func (f *advisoryFlags) register(fl *pflag.FlagSet, signing bool) {
+	if signing {
+		fl.StringVar(&f.key, "signing-key", "", "sign each CSAF document with this private key (password in $HALLMARK_PASSWORD): a Sigstore bundle beside it")
+	}
 	fl.StringVar(&f.publisher, "csaf-publisher", "", "the supplier named as publisher of the CSAF documents (default: the namespace's host)")
 	fl.StringVar(&f.namespace, "csaf-namespace", "", "the supplier's URL in the CSAF documents, e.g. https://example.com (default: the URL the request came to)")
 	fl.StringVar(&f.contact, "csaf-contact", "", "how customers reach the supplier's security team (CSAF publisher contact details)")
@@ -151,7 +153,7 @@ swapped in.`,
 	fl.StringVar(&out, "out", "", "directory to write (replaced as a whole)")
 	fl.StringVar(&baseURL, "base-url", "", "https URL the directory is served at")
 	fl.StringArrayVar(&products, "product", nil, "only this product (repeatable; default: every product)")
-	adv.register(fl)
+	adv.register(fl, true)
 	return cmd
 }
 

@@ -855,3 +855,25 @@ func revisionHistory(in CSAFInput) []csafRevision {
 	}
 	return out
 }
+
+// CSAFReleaseOf is a scan's result as one release of a CSAF document:
+// every finding in its component, the status VEX gave it (if any) as its
+// one triage statement, everything at time at (the release time, e.g.
+// SOURCE_DATE_EPOCH).
+func CSAFReleaseOf(res *match.Result, version string, at time.Time) CSAFRelease {
+	out := CSAFRelease{Version: version, Recorded: at}
+	for _, f := range res.Findings {
+		p := res.Document.Package(f.PackageID)
+		c := CSAFComponent{Ref: p.PURL, Name: p.Name, Version: p.Version, PURL: p.PURL}
+		if c.Ref == "" {
+			c.Ref = p.ID
+		}
+		cf := CSAFFinding{Vulnerability: f.ID, Aliases: f.Aliases, Component: c, Summary: f.Summary,
+			Severity: f.Severity.Level.String(), Score: f.Severity.Score, ComponentFixed: f.Fixed, FirstSeen: at}
+		if f.Status != "" {
+			cf.Triage = []Triage{{Status: f.Status, Justification: f.Justification, Detail: f.StatusDetail, Author: f.StatusSource, At: at}}
+		}
+		out.Findings = append(out.Findings, cf)
+	}
+	return out
+}

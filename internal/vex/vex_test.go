@@ -67,6 +67,8 @@ func TestNamesProduct(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:npm/a"}],"status":"fixed"}]}`))
 	f.Add([]byte(`{"bomFormat":"CycloneDX","vulnerabilities":[{"id":"CVE-1","analysis":{"state":"resolved"},"affects":[{"ref":"x"}]}]}`))
+	f.Add([]byte(`{"document":{"csaf_version":"2.0","category":"csaf_vex"},"product_tree":{"full_product_names":[{"name":"a","product_id":"A","product_identification_helper":{"purl":"pkg:npm/a@1"}}]},
+"vulnerabilities":[{"cve":"CVE-2024-0001","product_status":{"known_not_affected":["A"]},"flags":[{"label":"component_not_present","product_ids":["A"]}]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		stmts, err := Parse(b, "fuzz")
 		if err != nil {
