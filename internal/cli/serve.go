@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,13 +20,16 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/server"
 	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/vulndb"
 )
 
 type serveFlags struct {
 	adv                        advisoryFlags
 	listen, data, database, db string
 	tlsCert, tlsKey            string
-	every                      time.Duration
+	every, updateEvery, grace  time.Duration
+	updateSource               string
+	updateEcosystems           []string
 	behindTLSProxy             bool
 }
 
@@ -41,8 +43,14 @@ func newServeCmd(e *env) *cobra.Command {
 The store is a SQLite file under --data (nothing else to install), or PostgreSQL
 with --database postgres://... (several replicas behind any load balancer).
 The vulnerability index is --db (default DATA/db), the layout hallmark db
-writes; replace it with hallmark db update/import --db DIR and the server
-re-matches only the package names whose advisories changed.
+writes; replace it with hallmark db update/import --db DIR (or let the server
+fetch it with --update-every) and the server notices the new index without a
+restart and re-matches only the package names whose advisories changed.
+
+Replicas over one PostgreSQL share the background work as jobs in the
+database: one re-match per new index, whichever replica sees it first; a job
+whose replica dies is taken over when its lease ends. SIGTERM stops
+gracefully: requests and the job in flight finish (--grace).
 
 No default credentials: the first start prints a one-time admin token, or
 stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
@@ -57,7 +65,11 @@ stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 	cmd.Flags().StringVar(&f.db, "db", "", "vulnerability index directory (default DATA/db)")
 	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "and this key (PEM)")
-	cmd.Flags().DurationVar(&f.every, "check-every", time.Minute, "how often to look for a new vulnerability index and due webhook deliveries")
+	cmd.Flags().DurationVar(&f.every, "check-every", time.Minute, "how often to look for a new vulnerability index, jobs and due webhook deliveries")
+	cmd.Flags().DurationVar(&f.updateEvery, "update-every", 0, "refresh the vulnerability index from --update-source this often, as hallmark db update does (e.g. 1h; default off: db update/import by the operator)")
+	cmd.Flags().StringVar(&f.updateSource, "update-source", vulndb.DefaultSource, "OSV export URL or directory for --update-every")
+	cmd.Flags().StringSliceVar(&f.updateEcosystems, "update-ecosystem", nil, "with --update-every, only these OSV ecosystems (repeatable)")
+	cmd.Flags().DurationVar(&f.grace, "grace", 30*time.Second, "on SIGTERM, how long requests and the job in flight may take to finish")
 	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
 	f.adv.register(cmd.Flags(), true)
 	cmd.AddCommand(newExportFeedCmd(e))
@@ -91,7 +103,8 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy, Advisories: adv})
+	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy, Advisories: adv,
+		UpdateEvery: f.updateEvery, UpdateSource: f.updateSource, UpdateEcosystems: f.updateEcosystems})
 	tok, err := srv.Bootstrap(ctx, e.getenv("HALLMARK_ADMIN_TOKEN"))
 	if err != nil {
 		return withCode(ExitError, err)
@@ -104,35 +117,12 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 		return withCode(ExitError, err)
 	}
 	hs := server.NewHTTPServer(f.listen, srv.Handler())
-	bg, cancelBG := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); srv.Run(bg, f.every) }()
 	scheme := "http"
 	if f.tlsCert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(e.stderr, "hallmark: serving %s://%s (store %s, vulnerability data %s)\n", scheme, ln.Addr(), st.Dialect(), f.db)
-	errc := make(chan error, 1)
-	go func() {
-		if f.tlsCert != "" {
-			errc <- hs.ServeTLS(ln, f.tlsCert, f.tlsKey)
-		} else {
-			errc <- hs.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		cancelBG()
-		<-done
-		return withCode(ExitError, err)
-	case <-ctx.Done():
-	}
-	// Graceful: in-flight requests finish, then the background job ends.
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = hs.Shutdown(sctx)
-	cancelBG()
-	<-done
+	err = srv.Serve(ctx, hs, ln, f.tlsCert, f.tlsKey, f.every, f.grace)
 	fmt.Fprintln(e.stderr, "hallmark: stopped")
 	if err != nil {
 		return withCode(ExitError, err)

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
@@ -29,6 +30,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v1/tokens", s.require(a, s.apiToken))
 	m.HandleFunc("POST /api/v1/webhooks", s.require(a, s.apiWebhook))
 	m.HandleFunc("POST /api/v1/rematch", s.require(a, s.apiRematch))
+	m.HandleFunc("GET /api/v1/jobs", s.require(a, s.apiJobs))
+	m.HandleFunc("GET /api/v1/jobs/{id}", s.require(a, s.apiJob))
 	s.dtRoutes(m)
 	s.exportRoutes(m)
 	s.uiRoutes(m)
@@ -356,13 +359,80 @@ func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 201, map[string]string{"id": t.ID, "token": plain, "note": "shown once; only its hash is stored"})
 }
 
+// apiRematch queues a full re-match job (one of the replicas runs it):
+// 202 with the job, to follow at /api/v1/jobs/{id}.
 func (s *Server) apiRematch(w http.ResponseWriter, r *http.Request) {
-	n, err := s.Rematch(r.Context(), true)
+	id, err := s.EnqueueRematch(r.Context(), true)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, 200, map[string]int{"changes": n})
+	if id == "" {
+		apiError(w, http.StatusConflict, "no_data", "no vulnerability data: import some with hallmark db update or db import")
+		return
+	}
+	s.wakeUp()
+	j, err := s.st.JobByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, jobJSON(j))
+}
+
+// JobInfo is a background job as the API shows it.
+type JobInfo struct {
+	ID       string          `json:"id"`
+	Kind     string          `json:"kind"`
+	State    string          `json:"state"`
+	Attempts int             `json:"attempts"`
+	Units    int             `json:"unitsDone"`
+	Result   json.RawMessage `json:"result,omitempty"`
+	Holder   string          `json:"holder,omitempty"`
+	Created  time.Time       `json:"created"`
+	Started  *time.Time      `json:"started,omitempty"`
+	Finished *time.Time      `json:"finished,omitempty"`
+}
+
+func jobJSON(j *store.Job) JobInfo {
+	out := JobInfo{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Units: j.DoneUnits, Created: j.Created}
+	if json.Valid([]byte(j.Result)) {
+		out.Result = json.RawMessage(j.Result)
+	} else if j.Result != "" {
+		out.Result, _ = json.Marshal(j.Result)
+	}
+	if j.State == store.JobRunning {
+		out.Holder = j.Owner
+	}
+	if !j.Started.IsZero() {
+		out.Started = &j.Started
+	}
+	if !j.Finished.IsZero() {
+		out.Finished = &j.Finished
+	}
+	return out
+}
+
+func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request) {
+	js, err := s.st.Jobs(r.Context(), 100)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := []JobInfo{}
+	for i := range js {
+		out = append(out, jobJSON(&js[i]))
+	}
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) apiJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.st.JobByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, 200, jobJSON(j))
 }
 
 func orEmpty[T any](xs []T) []T {

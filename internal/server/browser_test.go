@@ -109,7 +109,9 @@ func TestBrowser(t *testing.T) {
 		step("justification", chromedp.SetValue(chromedp.CSS(form+` select[name="justification"]`), "vulnerable_code_not_in_execute_path"))
 		step("detail", chromedp.SendKeys(chromedp.CSS(form+` input[name="detail"]`), "ws server unused"))
 		step("record", chromedp.Submit(chromedp.CSS(form+` button`)))
-		step("reloaded", chromedp.WaitVisible(chromedp.CSS(`#closed-findings`)))
+		// The closed table is on the page before the triage too: wait for its
+		// first row, which only the reloaded page has.
+		step("reloaded", chromedp.WaitVisible(chromedp.CSS(`#closed-findings tbody tr`)))
 		openText, closedText := text(`#open-findings`), text(`#closed-findings`)
 		after := shot()
 		if strings.Contains(openText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "not_affected") {

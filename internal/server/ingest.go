@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
@@ -18,7 +17,6 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
 	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
-	"github.com/hallmark-dev/hallmark/internal/scan"
 	"github.com/hallmark-dev/hallmark/internal/source"
 	"github.com/hallmark-dev/hallmark/internal/store"
 	"github.com/hallmark-dev/hallmark/internal/vex"
@@ -27,42 +25,6 @@ import (
 
 // ErrBadInput is an upload refused as malformed, oversized or not an SBOM.
 var ErrBadInput = errors.New("bad input")
-
-// vulnData holds the vulnerability index the server matches with, reopened
-// when `hallmark db update`/`import` swaps in a new one (by rename).
-type vulnData struct {
-	dir string
-	mu  sync.RWMutex
-	db  *vulndb.DB
-	gen string // identity of the open index (its build time)
-}
-
-// current returns the open index (nil when there is none), reopening it
-// when the file changed; changed says it did.
-func (v *vulnData) current() (*vulndb.DB, bool, error) {
-	db, err := scan.OpenDB(v.dir)
-	if err != nil {
-		return nil, false, err
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if db == nil {
-		return v.db, false, nil
-	}
-	gen := db.Meta().Built.Format(time.RFC3339Nano)
-	if v.db != nil && gen == v.gen {
-		db.Close()
-		return v.db, false, nil
-	}
-	if v.db != nil {
-		old := v.db
-		// Matches in flight keep the old handle a moment; the file itself
-		// stays readable until closed.
-		go func() { time.Sleep(time.Minute); old.Close() }()
-	}
-	v.db, v.gen = db, gen
-	return db, true, nil
-}
 
 // decodeSBOM reads a CycloneDX (1.4–1.7) or SPDX (2.2/2.3) JSON document.
 func decodeSBOM(b []byte) (*sbom.Document, string, error) {
@@ -159,31 +121,34 @@ func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
 			return nil, fmt.Errorf("%w: VEX: %v", ErrBadInput, oneLine(err))
 		}
 	}
+	in := store.ReleaseInput{Version: u.Version, SBOM: u.SBOM, Format: format, Manifest: u.Manifest}
 	p, err := s.st.Product(ctx, u.Product)
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		if !u.AutoCreate {
 			return nil, fmt.Errorf("%w: product %q does not exist (autoCreate it)", store.ErrNotFound, u.Product)
 		}
-		p, err = s.st.CreateProduct(ctx, u.Product, u.TeamID)
-	}
-	if err != nil {
+		// Created with the release, in its transaction.
+		in.ProductName, in.TeamID = u.Product, u.TeamID
+	case err != nil:
 		return nil, err
+	default:
+		in.ProductID = p.ID
 	}
 	doc.Normalize()
 	now := s.now()
-	in := store.ReleaseInput{ProductID: p.ID, Version: u.Version, SBOM: u.SBOM, Format: format, Manifest: u.Manifest, Now: now}
+	in.Now = now
 	for i := range doc.Packages {
 		pk := &doc.Packages[i]
 		in.Components = append(in.Components, store.Component{Package: *pk, MatchName: matchKey(pk).Name})
 	}
-	db, _, err := s.vulns.current()
+	ref, release, _, err := s.vulns.acquire()
 	if err != nil {
 		return nil, err
 	}
-	var fps map[store.EcoName]string
-	var triaged []store.VEX
-	if db != nil {
-		res, err := match.Match(doc, db)
+	defer release()
+	if ref != nil {
+		res, err := match.Match(doc, ref.db)
 		if err != nil {
 			return nil, err
 		}
@@ -192,42 +157,26 @@ func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
 			vex.Apply(res, stmts)
 			for _, f := range res.Findings {
 				if f.StatusSource != "" {
-					triaged = append(triaged, store.VEX{VulnID: f.ID, Package: purlOrID(res.Document.Package(f.PackageID)),
+					in.VEX = append(in.VEX, store.VEX{VulnID: f.ID, Package: purlOrID(res.Document.Package(f.PackageID)),
 						Status: string(f.Status), Justification: f.Justification, Detail: f.StatusDetail, Author: "upload (" + f.StatusSource + ")", At: now})
 				}
 			}
 		}
-		fps = map[store.EcoName]string{}
+		// Names first seen here were matched against this index: recorded
+		// with the release, so that the monitor re-matches them only when
+		// the data changes.
+		in.NameStates = map[store.EcoName]string{}
 		for i := range doc.Packages {
 			k := matchKey(&doc.Packages[i])
-			if _, ok := fps[k]; !ok {
-				fps[k] = fingerprint(db, k)
+			if _, ok := in.NameStates[k]; !ok {
+				in.NameStates[k] = fingerprint(ref.db, k)
 			}
 		}
 	}
-	r, err := s.st.PutRelease(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	// Names first seen here were matched against this index: record it, so
-	// that the monitor re-matches them only when the data changes.
-	if len(fps) > 0 {
-		known, err := s.st.NameStates(ctx)
-		if err == nil {
-			for k, fp := range fps {
-				if _, ok := known[k]; !ok {
-					s.st.SetNameState(ctx, k, fp)
-				}
-			}
-		}
-	}
-	for _, v := range triaged {
-		v.ReleaseID = r.ID
-		if err := s.st.AddVEX(ctx, v); err != nil {
-			return nil, err
-		}
-	}
-	return r, nil
+	in.BeforeCommit = func() error { s.hook("ingest-commit", u.Product+"@"+u.Version); return nil }
+	// Release, components, findings, name states, VEX and a new product:
+	// one transaction, nothing half-stored.
+	return s.st.PutRelease(ctx, in)
 }
 
 // fingerprint identifies the advisories an index holds for one name: their

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,75 +19,230 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/store"
 )
 
+// Job kinds.
+const (
+	// jobRematch re-matches stored releases: the names whose advisories
+	// changed (after a data update: one job per index, whichever replica
+	// notices it first), or every name (the full re-match command).
+	jobRematch = "rematch"
+)
+
+// rematchPayload is a re-match job's payload.
+type rematchPayload struct {
+	All bool `json:"all,omitempty"`
+}
+
+// EnqueueRematch queues a re-match job: of every name with all, else of
+// the names whose advisories changed in the current index (once per
+// index: a second call for the same index returns the first job). It
+// returns the job's id ("" when there is no vulnerability data yet).
+func (s *Server) EnqueueRematch(ctx context.Context, all bool) (string, error) {
+	ref, release, _, err := s.vulns.acquire()
+	if err != nil || ref == nil {
+		return "", err
+	}
+	gen := ref.gen
+	release()
+	return s.enqueueRematch(ctx, gen, all)
+}
+
+func (s *Server) enqueueRematch(ctx context.Context, gen string, all bool) (string, error) {
+	payload, _ := json.Marshal(rematchPayload{All: all})
+	dedup, requires := "", ""
+	if !all {
+		// The delta for one index: once, and only by a replica that has
+		// that index open (one whose index is older would undo it).
+		dedup, requires = "rematch:"+gen, gen
+	}
+	id, _, err := s.st.EnqueueJob(ctx, jobRematch, string(payload), dedup, requires, s.now())
+	return id, err
+}
+
 // Rematch re-matches stored releases against the current vulnerability
-// index: only the package names whose advisories changed since their last
-// match (or every name, with all), recording findings that appear and
-// resolving those that went away, and queuing webhook events for both. It
-// returns the number of changes.
+// index in this process: it queues the job as EnqueueRematch does, runs
+// the jobs this replica can claim until that one has ended, and returns
+// the number of findings it changed (0 when the delta of this index was
+// already done).
 func (s *Server) Rematch(ctx context.Context, all bool) (int, error) {
-	db, _, err := s.vulns.current()
-	if err != nil || db == nil {
+	id, err := s.EnqueueRematch(ctx, all)
+	if err != nil || id == "" {
 		return 0, err
+	}
+	before, err := s.st.JobByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if before.State == store.JobDone || before.State == store.JobFailed {
+		return 0, nil
+	}
+	for {
+		ran, err := s.runOneJob(ctx)
+		if err != nil {
+			return 0, err
+		}
+		j, err := s.st.JobByID(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		switch j.State {
+		case store.JobDone:
+			var r rematchResult
+			json.Unmarshal([]byte(j.Result), &r)
+			return r.Changes, nil
+		case store.JobFailed:
+			return 0, fmt.Errorf("re-match: %s", j.Result)
+		}
+		if !ran {
+			return 0, fmt.Errorf("re-match job %s is held by another replica", id)
+		}
+	}
+}
+
+// rematchResult is a finished re-match job's result.
+type rematchResult struct {
+	Names   int    `json:"names"`
+	Changes int    `json:"changes"`
+	Note    string `json:"note,omitempty"`
+}
+
+// runRematch does a re-match job, one package name at a time in sorted
+// order: each name's new and resolved findings, its fingerprint, its
+// webhook events and the job's checkpoint are one transaction, so that a
+// replica taking the job over after this one died resumes after the last
+// name committed, and nothing is done twice or lost. When ctx ends it
+// returns ctx's error after the name in hand.
+func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResult, done bool, err error) {
+	var p rematchPayload
+	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
+		return res, false, fmt.Errorf("payload: %w", err)
+	}
+	ref, release, _, err := s.vulns.acquire()
+	if err != nil {
+		return res, false, err
+	}
+	defer release()
+	if ref == nil {
+		res.Note = "no vulnerability data"
+		return res, true, nil
+	}
+	if j.Requires != "" && j.Requires != ref.gen {
+		// The index changed since the claim: the new index's own job
+		// re-matches what changed.
+		res.Note = "superseded by index " + ref.gen
+		return res, true, nil
+	}
+	if j.Result != "" {
+		json.Unmarshal([]byte(j.Result), &res) // counts of an earlier holder
 	}
 	names, err := s.st.DistinctNames(ctx)
 	if err != nil {
-		return 0, err
+		return res, false, err
+	}
+	slices.SortFunc(names, func(a, b store.EcoName) int {
+		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name))
+	})
+	var after store.EcoName
+	if j.Progress != "" {
+		json.Unmarshal([]byte(j.Progress), &after)
 	}
 	states, err := s.st.NameStates(ctx)
 	if err != nil {
-		return 0, err
+		return res, false, err
 	}
-	total := 0
-	for _, n := range names {
-		if err := ctx.Err(); err != nil {
-			return total, err
+	hooks, err := s.st.AllWebhooks(ctx)
+	if err != nil {
+		return res, false, err
+	}
+	var rels map[string]store.Release
+	if len(hooks) > 0 {
+		if rels, err = s.st.ReleaseIndex(ctx); err != nil {
+			return res, false, err
 		}
-		fp := fingerprint(db, n)
-		if !all && states[n] == fp {
+	}
+	renewed := time.Now()
+	for _, n := range names {
+		if j.Progress != "" && cmp.Or(cmp.Compare(n.Ecosystem, after.Ecosystem), cmp.Compare(n.Name, after.Name)) <= 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return res, false, err
+		}
+		fp := fingerprint(ref.db, n)
+		if !p.All && states[n] == fp {
+			if time.Since(renewed) > s.lease/3 {
+				if err := s.st.RenewJob(ctx, j, s.now().Add(s.lease)); err != nil {
+					return res, false, err
+				}
+				renewed = time.Now()
+			}
 			continue
 		}
 		comps, err := s.st.ComponentsNamed(ctx, n.Ecosystem, n.Name)
 		if err != nil {
-			return total, err
+			return res, false, err
 		}
 		byRelease := map[string]*sbom.Document{}
-		var rels []string
+		var relIDs []string
 		for _, c := range comps {
 			d, ok := byRelease[c.ReleaseID]
 			if !ok {
 				d = &sbom.Document{}
 				byRelease[c.ReleaseID] = d
-				rels = append(rels, c.ReleaseID)
+				relIDs = append(relIDs, c.ReleaseID)
 			}
 			d.Add(c.Package)
 		}
 		now := s.now()
 		var found []store.StoredFinding
-		for _, rel := range rels {
-			res, err := match.Match(byRelease[rel], db)
+		for _, rel := range relIDs {
+			mr, err := match.Match(byRelease[rel], ref.db)
 			if err != nil {
-				return total, err
+				return res, false, err
 			}
-			for _, f := range storedFindings(res, now) {
+			for _, f := range storedFindings(mr, now) {
 				f.ReleaseID = rel
 				found = append(found, f)
 			}
 		}
-		changes, err := s.st.UpdateFindings(ctx, n, rels, found, now)
-		if err != nil {
-			return total, err
-		}
-		if err := s.st.SetNameState(ctx, n, fp); err != nil {
-			return total, err
-		}
-		total += len(changes)
-		for _, c := range changes {
-			if err := s.notify(ctx, c); err != nil {
-				s.log.Error("queue webhook", "err", err)
+		for _, rel := range relIDs {
+			if _, ok := rels[rel]; !ok && len(hooks) > 0 {
+				r, err := s.st.Release(ctx, rel) // stored after the job began
+				if err != nil {
+					return res, false, err
+				}
+				rels[rel] = *r
 			}
 		}
+		progress, _ := json.Marshal(n)
+		next := res
+		next.Names++
+		err = s.st.JobTx(ctx, j, now.Add(s.lease), string(progress), func(tx *store.Tx) error {
+			changes, err := tx.UpdateFindings(ctx, n, relIDs, found, now)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetNameState(ctx, n, fp); err != nil {
+				return err
+			}
+			next.Changes += len(changes)
+			for _, c := range changes {
+				for _, d := range s.events(c, rels[c.Finding.ReleaseID], hooks, now) {
+					if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, now); err != nil {
+						return err
+					}
+				}
+			}
+			b, _ := json.Marshal(next)
+			return tx.SetJobResult(ctx, j, string(b))
+		})
+		if err != nil {
+			return res, false, err
+		}
+		res = next
+		renewed = time.Now()
+		s.hook("rematch-name", n.Ecosystem+"/"+n.Name)
 	}
-	return total, nil
+	return res, true, nil
 }
 
 // Event is a webhook payload: one finding that appeared in, or was
@@ -105,25 +262,24 @@ type Event struct {
 	Time     time.Time `json:"time"`
 }
 
-func (s *Server) notify(ctx context.Context, c store.Change) error {
-	rel, err := s.st.Release(ctx, c.Finding.ReleaseID)
-	if err != nil {
-		return err
-	}
-	hooks, err := s.st.WebhooksFor(ctx, rel.ProductID)
-	if err != nil || len(hooks) == 0 {
-		return err
-	}
+// events builds the webhook deliveries of one change: one event per
+// receiver of the release's product (or of every product), its payload in
+// the receiver's format.
+func (s *Server) events(c store.Change, rel store.Release, hooks []store.Webhook, now time.Time) []store.Delivery {
 	typ := "finding.new"
 	if c.Resolved {
 		typ = "finding.resolved"
 	}
 	f := c.Finding
-	key := strings.Join([]string{typ, f.ReleaseID, f.Package, f.VulnID, fmt.Sprint(s.now().UnixMilli())}, "\x00")
+	key := strings.Join([]string{typ, f.ReleaseID, f.Package, f.VulnID, fmt.Sprint(now.UnixMilli())}, "\x00")
 	sum := sha256.Sum256([]byte(key))
 	ev := Event{ID: hex.EncodeToString(sum[:16]), Type: typ, Product: rel.Product, Version: rel.Version, Release: rel.ID,
-		Package: f.Package, Advisory: f.VulnID, Aliases: f.Aliases, Severity: f.Severity, Fixed: f.Fixed, Summary: f.Summary, Time: s.now()}
+		Package: f.Package, Advisory: f.VulnID, Aliases: f.Aliases, Severity: f.Severity, Fixed: f.Fixed, Summary: f.Summary, Time: now}
+	var out []store.Delivery
 	for _, h := range hooks {
+		if h.ProductID != "" && h.ProductID != rel.ProductID {
+			continue
+		}
 		payload, _ := json.Marshal(ev)
 		if h.Format == "slack" {
 			verb := "New finding"
@@ -132,11 +288,9 @@ func (s *Server) notify(ctx context.Context, c store.Change) error {
 			}
 			payload, _ = json.Marshal(map[string]string{"text": fmt.Sprintf("%s: %s %s — %s in %s (%s)%s", verb, rel.Product, rel.Version, f.VulnID, f.Package, f.Severity, fixedText(f.Fixed))})
 		}
-		if err := s.st.EnqueueDelivery(ctx, h.ID, ev.ID, payload, s.now()); err != nil {
-			return err
-		}
+		out = append(out, store.Delivery{WebhookID: h.ID, EventID: ev.ID, Payload: payload})
 	}
-	return nil
+	return out
 }
 
 func fixedText(fixed []string) string {
@@ -168,7 +322,7 @@ func (s *Server) Deliver(ctx context.Context) (sent int, err error) {
 	for _, d := range ds {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(string(d.Payload)))
 		if err != nil {
-			s.st.FinishDelivery(ctx, d.ID, "failed", d.Attempts+1, now, err.Error())
+			s.finishDelivery(ctx, d, "failed", d.Attempts+1, now, err.Error())
 			continue
 		}
 		mac := hmac.New(sha256.New, []byte(d.Secret))
@@ -186,7 +340,7 @@ func (s *Server) Deliver(ctx context.Context) (sent int, err error) {
 			}
 		}
 		if err == nil {
-			s.st.FinishDelivery(ctx, d.ID, "delivered", d.Attempts+1, now, "")
+			s.finishDelivery(ctx, d, "delivered", d.Attempts+1, now, "")
 			sent++
 			continue
 		}
@@ -194,32 +348,14 @@ func (s *Server) Deliver(ctx context.Context) (sent int, err error) {
 		if d.Attempts+1 >= maxAttempts {
 			status = "failed"
 		}
-		s.st.FinishDelivery(ctx, d.ID, status, d.Attempts+1, now.Add(backoff(d.Attempts)), oneLine(err))
+		s.finishDelivery(ctx, d, status, d.Attempts+1, now.Add(backoff(d.Attempts)), oneLine(err))
 	}
 	return sent, nil
 }
 
-// Run runs the background work until ctx ends: every interval, notice a
-// replaced vulnerability index and re-match what changed, and deliver due
-// webhooks.
-func (s *Server) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, changed, err := s.vulns.current(); err != nil {
-			s.log.Error("vulnerability index", "err", err)
-		} else if changed {
-			n, err := s.Rematch(ctx, false)
-			s.log.Info("re-matched after a data change", "changes", n, "err", err)
-		}
-		if _, err := s.Deliver(ctx); err != nil {
-			s.log.Error("webhooks", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+func (s *Server) finishDelivery(ctx context.Context, d store.Delivery, status string, attempts int, next time.Time, lastErr string) {
+	if err := s.st.FinishDelivery(ctx, d, status, attempts, next, lastErr); err != nil {
+		s.log.Error("webhook delivery", "id", d.ID, "err", err)
 	}
 }
 

@@ -45,6 +45,18 @@ type Config struct {
 	SecureCookies bool
 	// Advisories: the CSAF publisher and signing key (feed.go).
 	Advisories AdvisoryConfig
+	// Replica names this process in job leases; "" means host/pid.
+	Replica string
+	// JobLease is how long a claimed job stays this replica's between
+	// checkpoints (a dead replica's job is taken over after it); zero
+	// means a minute.
+	JobLease time.Duration
+	// UpdateEvery, when positive, refreshes the vulnerability index from
+	// UpdateSource (default osv.dev's export) on that schedule, limited to
+	// UpdateEcosystems when set.
+	UpdateEvery      time.Duration
+	UpdateSource     string
+	UpdateEcosystems []string
 }
 
 // Server serves the API and UI.
@@ -58,6 +70,15 @@ type Server struct {
 	adv    AdvisoryConfig
 	mux    *http.ServeMux
 
+	replica          string
+	lease            time.Duration
+	updateEvery      time.Duration
+	updateSource     string
+	updateEcosystems []string
+	wake             chan struct{}
+	mu               sync.Mutex
+	queuedGen        string // the index whose re-match this replica queued
+
 	sessMu   sync.Mutex
 	sessions map[string]session
 	limiter  *rateLimiter
@@ -66,7 +87,15 @@ type Server struct {
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
 	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient,
-		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40)}
+		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40),
+		replica: cfg.Replica, lease: cfg.JobLease, updateEvery: cfg.UpdateEvery, updateSource: cfg.UpdateSource, updateEcosystems: cfg.UpdateEcosystems,
+		wake: make(chan struct{}, 1)}
+	if s.replica == "" {
+		s.replica = newReplicaID()
+	}
+	if s.lease <= 0 {
+		s.lease = defaultLease
+	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}

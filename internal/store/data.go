@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,13 +218,26 @@ type StoredFinding struct {
 
 // ReleaseInput is what PutRelease stores, in one transaction.
 type ReleaseInput struct {
-	ProductID, Version string
-	SBOM               []byte
-	Format             string // "cyclonedx" or "spdx"
-	Manifest           []byte
-	Components         []Component // Package and MatchName set
-	Findings           []StoredFinding
-	Now                time.Time
+	// ProductID names the product; when it is "", the product named
+	// ProductName (owned by TeamID) is created in the same transaction
+	// unless it exists.
+	ProductID, ProductName, TeamID string
+	Version                        string
+	SBOM                           []byte
+	Format                         string // "cyclonedx" or "spdx"
+	Manifest                       []byte
+	Components                     []Component // Package and MatchName set
+	Findings                       []StoredFinding
+	// NameStates are the advisory fingerprints the findings were matched
+	// with, recorded for names that have none yet (a name already known
+	// keeps its state until the monitor re-matches it).
+	NameStates map[EcoName]string
+	// VEX are triage statements that came with the upload.
+	VEX []VEX
+	Now time.Time
+	// BeforeCommit, when set, runs last inside the transaction (tests stop
+	// a process there).
+	BeforeCommit func() error
 }
 
 // PutRelease stores a release with its components and findings, replacing
@@ -233,6 +248,15 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 		return nil, err
 	}
 	defer tx.Rollback()
+	if in.ProductID == "" {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO products (id, name, team_id, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+			NewID(), in.ProductName, nullable(in.TeamID), ms(in.Now)); err != nil {
+			return nil, fmt.Errorf("store product: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM products WHERE name = ?`), in.ProductName).Scan(&in.ProductID); err != nil {
+			return nil, fmt.Errorf("store product: %w", err)
+		}
+	}
 	var id string
 	err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE product_id = ? AND version = ?`), in.ProductID, in.Version).Scan(&id)
 	switch {
@@ -287,10 +311,55 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 			return nil, err
 		}
 	}
+	if err := s.insertNameStates(ctx, tx, in.NameStates); err != nil {
+		return nil, err
+	}
+	for _, v := range in.VEX {
+		v.ReleaseID = id
+		if err := s.addVEX(ctx, tx, v); err != nil {
+			return nil, err
+		}
+	}
+	if in.BeforeCommit != nil {
+		if err := in.BeforeCommit(); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store release: %w", err)
 	}
 	return s.Release(ctx, id)
+}
+
+// insertNameStates records fingerprints for names that have none, 100 per
+// statement.
+func (s *Store) insertNameStates(ctx context.Context, tx *sql.Tx, states map[EcoName]string) error {
+	names := make([]EcoName, 0, len(states))
+	for n := range states {
+		names = append(names, n)
+	}
+	slices.SortFunc(names, func(a, b EcoName) int {
+		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name))
+	})
+	const batch = 100
+	for start := 0; start < len(names); start += batch {
+		end := min(start+batch, len(names))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES `)
+		args := make([]any, 0, 3*(end-start))
+		for i, n := range names[start:end] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, n.Ecosystem, n.Name, states[n])
+		}
+		q.WriteString(` ON CONFLICT (ecosystem, match_name) DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+			return fmt.Errorf("store name states: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) insertFinding(ctx context.Context, tx *sql.Tx, f StoredFinding) error {
@@ -357,6 +426,25 @@ func (s *Store) Releases(ctx context.Context, productID string) ([]Release, erro
 			return nil, err
 		}
 		out = append(out, *r)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseIndex returns every release by id (a re-match names the
+// releases of its webhook events from it).
+func (s *Store) ReleaseIndex(ctx context.Context) (map[string]Release, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+releaseCols+` FROM releases r JOIN products p ON p.id = r.product_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]Release{}
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = *r
 	}
 	return out, rows.Err()
 }
@@ -471,63 +559,95 @@ func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []stri
 		return nil, err
 	}
 	defer tx.Rollback()
+	changes, err := (&Tx{s: s, tx: tx}).UpdateFindings(ctx, n, releaseIDs, found, now)
+	if err != nil {
+		return nil, err
+	}
+	return changes, tx.Commit()
+}
+
+// UpdateFindings is Store.UpdateFindings inside a job's transaction.
+func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
+	s, tx := t.s, t.tx
 	type key struct{ rel, pkg, vuln string }
 	want := map[key]StoredFinding{}
 	for _, f := range found {
 		want[key{f.ReleaseID, f.Package, f.VulnID}] = f
 	}
-	var changes []Change
-	for _, rel := range releaseIDs {
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT package, vuln_id, resolved FROM findings WHERE release_id = ? AND ecosystem = ? AND match_name = ?`), rel, n.Ecosystem, n.Name)
-		if err != nil {
-			return nil, err
-		}
-		have := map[key]bool{}
-		var toResolve []key
-		for rows.Next() {
-			var k key
-			var resolved sql.NullInt64
-			k.rel = rel
-			if err := rows.Scan(&k.pkg, &k.vuln, &resolved); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			have[k] = true
-			if _, still := want[k]; !still && !resolved.Valid {
-				toResolve = append(toResolve, k)
-			}
-			if f, still := want[k]; still && resolved.Valid {
-				// Reopened: affected again after a data change.
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = NULL WHERE release_id = ? AND package = ? AND vuln_id = ?`), k.rel, k.pkg, k.vuln); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				changes = append(changes, Change{Finding: f})
-			}
-		}
-		rows.Close()
-		for _, k := range toResolve {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = ? WHERE release_id = ? AND package = ? AND vuln_id = ?`), ms(now), k.rel, k.pkg, k.vuln); err != nil {
-				return nil, err
-			}
-			t := now
-			changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &t}, Resolved: true})
-		}
-		for k, f := range want {
-			if k.rel != rel || have[k] {
-				continue
-			}
-			f.FirstSeen = now
-			if err := s.insertFinding(ctx, tx, f); err != nil {
-				return nil, err
-			}
-			changes = append(changes, Change{Finding: f})
-		}
+	inScope := make(map[string]bool, len(releaseIDs))
+	for _, r := range releaseIDs {
+		inScope[r] = true
 	}
-	if err := tx.Commit(); err != nil {
+	// One query for the name across releases (findings_name), not one per
+	// release: a popular name is in most releases.
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT release_id, package, vuln_id, resolved FROM findings WHERE ecosystem = ? AND match_name = ?`), n.Ecosystem, n.Name)
+	if err != nil {
 		return nil, err
 	}
+	have := map[key]bool{}
+	var toResolve, toReopen []key
+	for rows.Next() {
+		var k key
+		var resolved sql.NullInt64
+		if err := rows.Scan(&k.rel, &k.pkg, &k.vuln, &resolved); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if !inScope[k.rel] {
+			continue
+		}
+		have[k] = true
+		_, still := want[k]
+		switch {
+		case !still && !resolved.Valid:
+			toResolve = append(toResolve, k)
+		case still && resolved.Valid:
+			toReopen = append(toReopen, k) // affected again after a data change
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var changes []Change
+	for _, k := range toReopen {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = NULL WHERE release_id = ? AND package = ? AND vuln_id = ?`), k.rel, k.pkg, k.vuln); err != nil {
+			return nil, err
+		}
+		changes = append(changes, Change{Finding: want[k]})
+	}
+	for _, k := range toResolve {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = ? WHERE release_id = ? AND package = ? AND vuln_id = ?`), ms(now), k.rel, k.pkg, k.vuln); err != nil {
+			return nil, err
+		}
+		at := now
+		changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &at}, Resolved: true})
+	}
+	for _, f := range found {
+		k := key{f.ReleaseID, f.Package, f.VulnID}
+		if have[k] || !inScope[k.rel] {
+			continue
+		}
+		have[k] = true
+		f.FirstSeen = now
+		if err := s.insertFinding(ctx, tx, f); err != nil {
+			return nil, err
+		}
+		changes = append(changes, Change{Finding: f})
+	}
 	return changes, nil
+}
+
+// SetNameState is Store.SetNameState inside a job's transaction.
+func (t *Tx) SetNameState(ctx context.Context, n EcoName, fp string) error {
+	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
+		ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`), n.Ecosystem, n.Name, fp)
+	return err
+}
+
+// EnqueueDelivery is Store.EnqueueDelivery inside a job's transaction.
+func (t *Tx) EnqueueDelivery(ctx context.Context, webhookID, eventID string, payload []byte, now time.Time) error {
+	return t.s.enqueueDelivery(ctx, t.tx, webhookID, eventID, payload, now)
 }
 
 // Findings returns a release's findings with their current VEX status;
@@ -679,7 +799,11 @@ type VEX struct {
 // AddVEX records a triage statement; the newest is the current one, the
 // older ones its history.
 func (s *Store) AddVEX(ctx context.Context, v VEX) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO vex (release_id, vuln_id, package, status, justification, detail, fixed_in, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	return s.addVEX(ctx, s.db, v)
+}
+
+func (s *Store) addVEX(ctx context.Context, db execer, v VEX) error {
+	_, err := db.ExecContext(ctx, s.q(`INSERT INTO vex (release_id, vuln_id, package, status, justification, detail, fixed_in, author, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		v.ReleaseID, v.VulnID, v.Package, v.Status, v.Justification, v.Detail, v.FixedIn, v.Author, ms(v.At))
 	return err
 }

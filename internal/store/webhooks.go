@@ -23,9 +23,18 @@ func (s *Store) AddWebhook(ctx context.Context, h Webhook) (*Webhook, error) {
 	return &h, nil
 }
 
+// AllWebhooks lists every receiver.
+func (s *Store) AllWebhooks(ctx context.Context) ([]Webhook, error) {
+	return s.webhooks(ctx, `SELECT id, product_id, url, secret, format FROM webhooks ORDER BY created, id`)
+}
+
 // WebhooksFor lists the receivers of a product's events.
 func (s *Store) WebhooksFor(ctx context.Context, productID string) ([]Webhook, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, product_id, url, secret, format FROM webhooks WHERE product_id = ? OR product_id IS NULL`), productID)
+	return s.webhooks(ctx, `SELECT id, product_id, url, secret, format FROM webhooks WHERE product_id = ? OR product_id IS NULL`, productID)
+}
+
+func (s *Store) webhooks(ctx context.Context, query string, args ...any) ([]Webhook, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -50,18 +59,28 @@ type Delivery struct {
 	Attempts                                  int
 	NextAt, Created                           time.Time
 	URL, Secret, Format                       string
+	// Owner is the claim's token (ClaimDeliveries).
+	Owner string
 }
 
 // EnqueueDelivery records an event for a receiver, once per event id.
 func (s *Store) EnqueueDelivery(ctx context.Context, webhookID, eventID string, payload []byte, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, webhook_id, event_id, payload, status, attempts, next_at, last_error, created)
+	return s.enqueueDelivery(ctx, s.db, webhookID, eventID, payload, now)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *Store) enqueueDelivery(ctx context.Context, db execer, webhookID, eventID string, payload []byte, now time.Time) error {
+	_, err := db.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, webhook_id, event_id, payload, status, attempts, next_at, last_error, created)
 		VALUES (?, ?, ?, ?, 'pending', 0, ?, '', ?) ON CONFLICT (webhook_id, event_id) DO NOTHING`), NewID(), webhookID, eventID, payload, ms(now), ms(now))
 	return err
 }
 
-// ClaimDeliveries leases up to n due deliveries to owner until lease: on
-// PostgreSQL with FOR UPDATE SKIP LOCKED, so that replicas never send the
-// same one at once.
+// ClaimDeliveries leases up to n due deliveries until lease: on PostgreSQL
+// with FOR UPDATE SKIP LOCKED, so that replicas never send the same one at
+// once. A delivery whose replica died is due again when its lease ends.
 func (s *Store) ClaimDeliveries(ctx context.Context, now, lease time.Time, n int) ([]Delivery, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -89,19 +108,33 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, lease time.Time, n int
 		out = append(out, d)
 	}
 	rows.Close()
-	for _, d := range out {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ? WHERE id = ?`), ms(lease), d.ID); err != nil {
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	owner := NewID()
+	for i := range out {
+		out[i].Owner = owner
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET next_at = ?, lease_owner = ? WHERE id = ?`), ms(lease), owner, out[i].ID); err != nil {
 			return nil, err
 		}
 	}
 	return out, tx.Commit()
 }
 
-// FinishDelivery records an attempt: delivered, or failed with the time of
-// the next try (status "failed" after the last).
-func (s *Store) FinishDelivery(ctx context.Context, id, status string, attempts int, next time.Time, lastErr string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, last_error = ? WHERE id = ?`), status, attempts, ms(next), lastErr, id)
-	return err
+// FinishDelivery records an attempt of a claimed delivery: delivered, or
+// failed with the time of the next try (status "failed" after the last).
+// A claim whose lease another replica took over records nothing
+// (ErrLeaseLost).
+func (s *Store) FinishDelivery(ctx context.Context, d Delivery, status string, attempts int, next time.Time, lastErr string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`),
+		status, attempts, ms(next), lastErr, d.ID, d.Owner)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrLeaseLost
+	}
+	return nil
 }
 
 // Deliveries lists the newest deliveries (the UI's delivery log).
