@@ -22,6 +22,10 @@ type ClientOptions struct {
 	Root []byte
 	// CacheDir keeps the trusted metadata between runs.
 	CacheDir string
+	// MetadataURL, TargetsURL and MetadataDir, when set, replace what
+	// RepoURL and CacheDir imply (RepoURL/metadata, RepoURL/targets,
+	// CacheDir/metadata): the conformance client's protocol names each.
+	MetadataURL, TargetsURL, MetadataDir string
 	// Now, when set, is the reference time (tests; the conformance suite's
 	// faked clock).
 	Now        time.Time
@@ -82,7 +86,14 @@ func fetch(opts ClientOptions, name string) (*metadata.TargetFiles, []byte, erro
 func refreshed(opts ClientOptions) (*updater.Updater, string, func(), error) {
 	done := func() {}
 	repoURL := strings.TrimRight(opts.RepoURL, "/")
-	cfg, err := config.New(repoURL+"/metadata", opts.Root)
+	metaURL, targetsURL := repoURL+"/metadata", repoURL+"/targets"
+	if opts.MetadataURL != "" {
+		metaURL = opts.MetadataURL
+	}
+	if opts.TargetsURL != "" {
+		targetsURL = opts.TargetsURL
+	}
+	cfg, err := config.New(metaURL, opts.Root)
 	if err != nil {
 		return nil, "", done, err
 	}
@@ -99,8 +110,11 @@ func refreshed(opts ClientOptions) (*updater.Updater, string, func(), error) {
 		return nil, "", func() {}, err
 	}
 	cfg.LocalMetadataDir = filepath.Join(cache, "metadata")
+	if opts.MetadataDir != "" {
+		cfg.LocalMetadataDir = opts.MetadataDir
+	}
 	cfg.LocalTargetsDir = filepath.Join(cache, "targets")
-	cfg.RemoteTargetsURL = repoURL + "/targets"
+	cfg.RemoteTargetsURL = targetsURL
 	cfg.PrefixTargetsWithHash = true
 	if opts.HTTPClient != nil {
 		if err := cfg.SetDefaultFetcherHTTPClient(opts.HTTPClient); err != nil {
