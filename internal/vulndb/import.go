@@ -198,8 +198,7 @@ func Update(ctx context.Context, opts Options) (*Result, error) {
 				return nil, err
 			}
 		}
-		slices.Sort(ecos)
-		ecos = slices.Compact(ecos)
+		ecos = exportFolders(ecos)
 		for _, eco := range ecos {
 			if err := ctx.Err(); err != nil {
 				w.abort()
@@ -244,6 +243,22 @@ func Update(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// exportFolders maps the ecosystems asked for to the export folders that
+// hold them, sorted and without duplicates: a distribution release
+// ("Debian:12", "Alpine:v3.20", "Ubuntu:22.04:LTS", "AlmaLinux:9") is in
+// its distribution's folder ("Debian"), which holds every release's records
+// (osv.dev exports only those since October 2024; the per-release folders
+// older listings name are stale), and the index keeps one section per
+// distribution.
+func exportFolders(ecos []string) []string {
+	out := make([]string, 0, len(ecos))
+	for _, e := range ecos {
+		out = append(out, osv.BaseEcosystem(e))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func isURL(s string) bool {
@@ -450,7 +465,7 @@ func (u *updater) file(ctx context.Context, w *writer) ([]EcosystemResult, error
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		if len(u.opts.Ecosystems) > 0 && !slices.Contains(u.opts.Ecosystems, n) {
+		if len(u.opts.Ecosystems) > 0 && !slices.Contains(exportFolders(u.opts.Ecosystems), n) {
 			continue
 		}
 		m, err := secs[n].finish()

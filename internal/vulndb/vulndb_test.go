@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -470,4 +472,66 @@ func tempFiles(t *testing.T, dir string) []string {
 		}
 	}
 	return out
+}
+
+// TestDistributionFolders: osv.dev exports a distribution's records, every
+// release's, in one folder named by the base ecosystem (Debian, Alpine,
+// Ubuntu, AlmaLinux); a release asked for by name ("Debian:12") is fetched
+// from there, and a stale per-release folder a listing still names is not
+// fetched.
+func TestDistributionFolders(t *testing.T) {
+	m := &mirror{zips: map[string][]byte{
+		"Debian": zipOf(t, map[string]string{
+			"DEBIAN-CVE-2024-0001.json": record("DEBIAN-CVE-2024-0001", "Debian:12", "openssl", "3.0.15-1~deb12u1"),
+			"DEBIAN-CVE-2024-0002.json": record("DEBIAN-CVE-2024-0002", "Debian:11", "openssl", "1.1.1w-0+deb11u2")}),
+		"Alpine":    zipOf(t, map[string]string{"ALPINE-CVE-2024-0003.json": record("ALPINE-CVE-2024-0003", "Alpine:v3.20", "openssl", "3.3.2-r0")}),
+		"Ubuntu":    zipOf(t, map[string]string{"UBUNTU-CVE-2024-0004.json": record("UBUNTU-CVE-2024-0004", "Ubuntu:22.04:LTS", "openssl", "3.0.2-0ubuntu1.18")}),
+		"AlmaLinux": zipOf(t, map[string]string{"ALSA-2024:0005.json": record("ALSA-2024:0005", "AlmaLinux:9", "openssl-libs", "1:3.0.7-27.el9")}),
+		"Debian:12": zipOf(t, map[string]string{"stale.json": record("DEBIAN-CVE-2020-0006", "Debian:12", "stale", "1.0-1")}),
+	}}
+	var fetched sync.Map
+	m.handler = func(w http.ResponseWriter, r *http.Request) bool {
+		fetched.Store(r.URL.Path, true)
+		return false
+	}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+
+	dir := t.TempDir()
+	res, err := Update(context.Background(), Options{Dir: dir, Source: srv.URL, Ecosystems: []string{"Debian:12", "Debian:11", "Alpine:v3.20", "Ubuntu:22.04:LTS", "AlmaLinux"}})
+	if err != nil || res.Failed() {
+		t.Fatalf("Update = %+v, %v", res, err)
+	}
+	var names []string
+	for _, e := range res.Ecosystems {
+		names = append(names, e.Name)
+	}
+	if want := []string{"AlmaLinux", "Alpine", "Debian", "Ubuntu"}; !slices.Equal(names, want) {
+		t.Errorf("fetched %v, want %v", names, want)
+	}
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := lookupIDs(t, db, "Debian:12", "openssl"); len(ids) != 2 {
+		t.Errorf("Debian openssl = %v (the Debian folder holds both releases)", ids)
+	}
+	for eco, name := range map[string]string{"Alpine:v3.20": "openssl", "Ubuntu:22.04:LTS": "openssl", "AlmaLinux:9": "openssl-libs"} {
+		if ids := lookupIDs(t, db, eco, name); len(ids) != 1 {
+			t.Errorf("%s %s = %v", eco, name, ids)
+		}
+	}
+	db.Close()
+
+	// Everything the listing names: the stale per-release folder is not fetched.
+	dir = t.TempDir()
+	if res, err := Update(context.Background(), Options{Dir: dir, Source: srv.URL}); err != nil || res.Failed() {
+		t.Fatalf("Update = %+v, %v", res, err)
+	}
+	if _, ok := fetched.Load("/Debian:12/all.zip"); ok {
+		t.Error("the stale Debian:12 folder was fetched")
+	}
+	if _, ok := fetched.Load("/Debian/all.zip"); !ok {
+		t.Error("the Debian folder was not fetched")
+	}
 }
