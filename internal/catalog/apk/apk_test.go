@@ -1,6 +1,10 @@
 package apk
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -76,4 +80,55 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(installed))
 	f.Add([]byte("P:\nV:\n\n\nF:\nR:x\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { Parse(b) })
+}
+
+// TestRealAlpine318 reads a real Alpine 3.18 installed database: the one
+// osv-scalibr's apk extractor tests read, from the pinned osv-scalibr in the
+// module cache (never copied here). The expectations are that test's: 15
+// packages with their origin, version and licence.
+func TestRealAlpine318(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/google/osv-scalibr").Output()
+	if err != nil {
+		t.Skipf("osv-scalibr's module directory: %v", err)
+	}
+	b, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "extractor", "filesystem", "os", "apk", "testdata", "installed"))
+	if err != nil {
+		t.Skipf("osv-scalibr test data: %v", err)
+	}
+	fsys := fstest.MapFS{
+		"etc/os-release":       {Data: []byte("NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.18.0\n")},
+		"lib/apk/db/installed": {Data: b},
+	}
+	res, err := New().Catalog(t.Context(), fsys, "lib/apk/db/installed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range res.Packages {
+		got = append(got, strings.Join([]string{p.Name, p.Properties[PropSource], p.Version, string(p.Ecosystem), strings.Join(p.Licenses, "|")}, " "))
+	}
+	want := []string{
+		"alpine-baselayout alpine-baselayout 3.4.3-r1 Alpine:v3.18 GPL-2.0-only",
+		"alpine-baselayout-data alpine-baselayout 3.4.3-r1 Alpine:v3.18 GPL-2.0-only",
+		"alpine-keys alpine-keys 2.4-r1 Alpine:v3.18 MIT",
+		"apk-tools apk-tools 2.14.0-r0 Alpine:v3.18 GPL-2.0-only",
+		"busybox busybox 1.36.0-r9 Alpine:v3.18 GPL-2.0-only",
+		"busybox-binsh busybox 1.36.0-r9 Alpine:v3.18 GPL-2.0-only",
+		"ca-certificates-bundle ca-certificates 20230506-r0 Alpine:v3.18 MPL-2.0 AND MIT",
+		"libc-utils libc-dev 0.7.2-r5 Alpine:v3.18 BSD-2-Clause AND BSD-3-Clause",
+		"libcrypto3 openssl 3.1.0-r4 Alpine:v3.18 Apache-2.0",
+		"libssl3 openssl 3.1.0-r4 Alpine:v3.18 Apache-2.0",
+		"musl musl 1.2.4-r0 Alpine:v3.18 MIT",
+		"musl-utils musl 1.2.4-r0 Alpine:v3.18 MIT AND BSD-2-Clause AND GPL-2.0-or-later",
+		"scanelf pax-utils 1.3.7-r1 Alpine:v3.18 GPL-2.0-only",
+		"ssl_client busybox 1.36.0-r9 Alpine:v3.18 GPL-2.0-only",
+		"zlib zlib 1.2.13-r1 Alpine:v3.18 Zlib",
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if owner := res.Owns["bin/busybox"]; !strings.HasPrefix(owner, "pkg:apk/alpine/busybox@1.36.0-r9") {
+		t.Errorf("bin/busybox owned by %q", owner)
+	}
 }

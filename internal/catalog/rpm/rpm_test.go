@@ -303,3 +303,46 @@ func FuzzDatabase(f *testing.F) {
 		_, _ = New().Catalog(t.Context(), fstest.MapFS{p: {Data: data}}, p)
 	})
 }
+
+// TestScalibrDatabases reads the real databases of osv-scalibr's rpm
+// extractor tests (the pinned osv-scalibr in the module cache): openSUSE
+// Leap 15.5's NDB, CentOS 7.9's Berkeley DB and Rocky Linux 9.2's SQLite,
+// with the package counts its tests expect; and its corrupt database on
+// which go-rpmdb's reader never returns (osv-scalibr bounds it with a
+// timeout): refused at once here.
+func TestScalibrDatabases(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/google/osv-scalibr").Output()
+	if err != nil {
+		t.Skipf("osv-scalibr's module directory: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "extractor", "filesystem", "os", "rpm", "testdata")
+	for _, tc := range []struct {
+		file, path string
+		count      int
+	}{
+		{"Packages.db", "usr/lib/sysimage/rpm/Packages.db", 137},
+		{"Packages", "var/lib/rpm/Packages", 148},
+		{"rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 141},
+		{"timeout/Packages", "var/lib/rpm/Packages", -1},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Skipf("osv-scalibr test data: %v", err)
+			}
+			res, err := New().Catalog(t.Context(), fstest.MapFS{tc.path: {Data: b}}, tc.path)
+			if tc.count < 0 {
+				if err == nil || !strings.Contains(err.Error(), "corrupt rpm database") {
+					t.Errorf("error %v, want the database refused as corrupt", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Packages) != tc.count {
+				t.Errorf("%d packages, osv-scalibr's test expects %d", len(res.Packages), tc.count)
+			}
+		})
+	}
+}
