@@ -34,6 +34,7 @@ func TestScanCSAF(t *testing.T) {
 	if !strings.Contains(out, `"id": "hallmark-vex-npm-cli-10.9.0"`) || !strings.Contains(out, `"initial_release_date": "2023-11-14T22:13:20.000Z"`) {
 		t.Errorf("tracking: %.1500s", out)
 	}
+	schematest.BSIValidateCSAF(t, map[string][]byte{"scan -o csaf of npm/cli": []byte(out)})
 	if _, again, _ := run(t, args...); again != out {
 		t.Error("two scans gave different documents")
 	}

@@ -20,11 +20,12 @@ import (
 // advisoryFlags configure the CSAF advisories: hallmark serve's exports
 // and hallmark serve export-feed.
 type advisoryFlags struct {
-	key, publisher, namespace, contact string
+	key, publisher, namespace, contact, baseURL string
 }
 
 func (f *advisoryFlags) register(fl *pflag.FlagSet, signing bool) {
 	if signing {
+		fl.StringVar(&f.baseURL, "csaf-base-url", "", "the https URL the advisory feed is published at (hallmark serve export-feed --out DIR served there), e.g. https://example.com/.well-known/csaf: each document names its canonical URL under it")
 		fl.StringVar(&f.key, "signing-key", "", "sign each CSAF document with this private key (password in $HALLMARK_PASSWORD): a Sigstore bundle beside it")
 	}
 	fl.StringVar(&f.publisher, "csaf-publisher", "", "the supplier named as publisher of the CSAF documents (default: the namespace's host)")
@@ -33,7 +34,7 @@ func (f *advisoryFlags) register(fl *pflag.FlagSet, signing bool) {
 }
 
 func (f advisoryFlags) config(e *env) (server.AdvisoryConfig, error) {
-	c := server.AdvisoryConfig{EngineVersion: Build().Version,
+	c := server.AdvisoryConfig{EngineVersion: Build().Version, BaseURL: f.baseURL,
 		Publisher: vex.CSAFPublisher{Name: f.publisher, Namespace: f.namespace, ContactDetails: f.contact}}
 	if f.key != "" {
 		kp, err := loadKeypair(e, f.key)
@@ -62,11 +63,11 @@ func storeDSN(data, database string) (dataDir, dsn string, err error) {
 }
 
 func newExportFeedCmd(e *env) *cobra.Command {
-	var data, database, out, baseURL string
+	var data, database, out string
 	var products []string
 	var adv advisoryFlags
 	cmd := &cobra.Command{
-		Use:   "export-feed --out DIR --base-url URL",
+		Use:   "export-feed --out DIR --csaf-base-url URL",
 		Short: "Write the customer-facing CSAF advisory feed for a static host",
 		Long: `Write, from the server's store, the CSAF 2.0 VEX document of every release with
 an open finding, laid out as CSAF 2.0 section 7 asks of a provider:
@@ -75,18 +76,18 @@ an open finding, laid out as CSAF 2.0 section 7 asks of a provider:
   DIR/white/index.txt, changes.csv, index.json (hallmark's JSON index)
   DIR/white/YYYY/<tracking id>.json, .sha256, .sha512, .sigstore.json
 
---base-url is the https URL DIR will be served at (for a CSAF provider:
+--csaf-base-url is the https URL DIR will be served at (for a CSAF provider:
 https://DOMAIN/.well-known/csaf). The documents are the bytes the API serves at
-/api/v1/products/{name}/advisories/ and do not change until the findings or
-triage do. DIR is replaced as a whole: a new tree is written beside it and
+/api/v1/products/{name}/advisories/ (given the same --csaf-* flags) and do not
+change until the findings or triage do. DIR is replaced as a whole: a new tree is written beside it and
 swapped in.`,
 		Example: `  HALLMARK_PASSWORD=... hallmark serve export-feed --data /var/lib/hallmark --out /srv/www/.well-known/csaf \
-      --base-url https://example.com/.well-known/csaf --csaf-publisher "Example Corp" \
+      --csaf-base-url https://example.com/.well-known/csaf --csaf-publisher "Example Corp" \
       --csaf-namespace https://example.com --signing-key release.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" || baseURL == "" {
-				return withCode(ExitError, errors.New("--out and --base-url are required"))
+			if out == "" || adv.baseURL == "" {
+				return withCode(ExitError, errors.New("--out and --csaf-base-url are required"))
 			}
 			if adv.namespace == "" {
 				return withCode(ExitError, errors.New("--csaf-namespace is required: the documents name their publisher's URL"))
@@ -129,7 +130,7 @@ swapped in.`,
 				}
 			}
 			srv := server.New(server.Config{Store: st, Advisories: cfg})
-			files, err := srv.Feed(cmd.Context(), nil, sel, baseURL)
+			files, err := srv.Feed(cmd.Context(), nil, sel)
 			if err != nil {
 				return withCode(ExitError, err)
 			}
@@ -151,7 +152,6 @@ swapped in.`,
 	fl.StringVar(&data, "data", "", "data directory of hallmark serve (default: the user cache dir's hallmark/server)")
 	fl.StringVar(&database, "database", "", "PostgreSQL URL (postgres://...) instead of the SQLite file under --data")
 	fl.StringVar(&out, "out", "", "directory to write (replaced as a whole)")
-	fl.StringVar(&baseURL, "base-url", "", "https URL the directory is served at")
 	fl.StringArrayVar(&products, "product", nil, "only this product (repeatable; default: every product)")
 	adv.register(fl, true)
 	return cmd

@@ -72,7 +72,7 @@ func TestServeExportFeed(t *testing.T) {
 			return ""
 		}}
 		root := newRoot(e)
-		root.SetArgs([]string{"serve", "export-feed", "--data", data, "--out", out, "--base-url", "https://npm.example/.well-known/csaf",
+		root.SetArgs([]string{"serve", "export-feed", "--data", data, "--out", out, "--csaf-base-url", "https://npm.example/.well-known/csaf",
 			"--csaf-publisher", "npm Example", "--csaf-namespace", "https://npm.example", "--signing-key", keyPath})
 		if err := root.ExecuteContext(ctx); err != nil {
 			t.Fatalf("export-feed: %v\n%s", err, errb.String())
@@ -101,6 +101,7 @@ func TestServeExportFeed(t *testing.T) {
 	if probs, err := vex.CheckCSAF(doc); err != nil || len(probs) > 0 {
 		t.Errorf("mandatory tests: %v %v", err, probs)
 	}
+	schematest.BSIValidateCSAF(t, map[string][]byte{paths[0]: doc})
 	if !strings.Contains(string(doc), `"label": "vulnerable_code_not_in_execute_path"`) {
 		t.Error("the uploaded VEX's triage is not in the document")
 	}
@@ -121,11 +122,11 @@ func TestServeExportFeed(t *testing.T) {
 	if again, _ := os.ReadFile(docPath); !bytes.Equal(doc, again) {
 		t.Error("a second export changed the document")
 	}
-	if code, _, errs := run(t, "serve", "export-feed", "--data", data, "--out", out, "--base-url", "https://x.example/csaf",
+	if code, _, errs := run(t, "serve", "export-feed", "--data", data, "--out", out, "--csaf-base-url", "https://x.example/csaf",
 		"--csaf-namespace", "https://x.example", "--product", "nope"); code != ExitError || !strings.Contains(errs, `no product "nope"`) {
 		t.Errorf("unknown product: %d %s", code, errs)
 	}
-	if code, _, errs := run(t, "serve", "export-feed", "--data", data, "--out", out, "--base-url", "http://x.example/csaf",
+	if code, _, errs := run(t, "serve", "export-feed", "--data", data, "--out", out, "--csaf-base-url", "http://x.example/csaf",
 		"--csaf-namespace", "https://x.example"); code != ExitError || !strings.Contains(errs, "https") {
 		t.Errorf("http base URL: %d %s", code, errs)
 	}

@@ -14,7 +14,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/package-url/packageurl-go"
 
@@ -37,6 +36,19 @@ type AdvisoryConfig struct {
 	Signer *sign.Keypair
 	// EngineVersion is hallmark's version, the documents' generator.
 	EngineVersion string
+	// BaseURL, when set, is the https URL the feed is published at (the
+	// directory of provider-metadata.json, e.g.
+	// https://example.com/.well-known/csaf): documents name their canonical
+	// URL under it and Feed writes provider-metadata.json.
+	BaseURL string
+}
+
+// docBase is the URL of the white/ directory, or "".
+func (c AdvisoryConfig) docBase() string {
+	if c.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(c.BaseURL, "/") + "/" + FeedDir
 }
 
 // Feed file names: CSAF 2.0 section 7.1 (a directory per TLP label, a
@@ -118,7 +130,7 @@ func (s *Server) CSAF(ctx context.Context, r *http.Request, rel *store.Release) 
 		return nil, nil, err
 	}
 	in := vex.CSAFInput{Publisher: s.publisherFor(r), Product: rel.Product, EngineVersion: s.adv.EngineVersion,
-		Releases: []vex.CSAFRelease{cr}}
+		BaseURL: s.adv.docBase(), Releases: []vex.CSAFRelease{cr}}
 	var b bytes.Buffer
 	if err := vex.WriteCSAF(&b, in); err != nil {
 		return nil, nil, err
@@ -168,16 +180,15 @@ type FeedIndex struct {
 // finding gets its CSAF VEX document (signed when a key is configured),
 // laid out as CSAF 2.0 section 7.1 asks (white/YYYY/name.json with
 // .sha256 and .sha512 beside it, white/index.txt, white/changes.csv) with
-// hallmark's white/index.json; with baseURL (https://..., where the feed
-// will be served) also provider-metadata.json. Keys are slash-separated
+// hallmark's white/index.json; with a BaseURL configured (https://...,
+// where the feed will be served) also provider-metadata.json. Keys are slash-separated
 // paths. The documents are the same bytes whenever the store is the same.
-func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Product, baseURL string) (map[string][]byte, error) {
+func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Product) (map[string][]byte, error) {
 	pub := s.publisherFor(r)
 	files := map[string][]byte{}
 	var idx FeedIndex
 	idx.Publisher.Name, idx.Publisher.Namespace = pub.Name, pub.Namespace
 	idx.Documents = []FeedEntry{}
-	var newest time.Time
 	for _, p := range products {
 		rels, err := s.st.Releases(ctx, p.ID)
 		if err != nil {
@@ -189,39 +200,30 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 			if err != nil {
 				return nil, err
 			}
-			in := vex.CSAFInput{Publisher: pub, Product: p.Name, EngineVersion: s.adv.EngineVersion, Releases: []vex.CSAFRelease{cr}}
+			in := vex.CSAFInput{Publisher: pub, Product: p.Name, EngineVersion: s.adv.EngineVersion, BaseURL: s.adv.docBase(),
+				Releases: []vex.CSAFRelease{cr}}
 			var b bytes.Buffer
 			if err := vex.WriteCSAF(&b, in); errors.Is(err, vex.ErrNoVulnerabilities) {
 				continue
 			} else if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", p.Name, rel.Version, err)
 			}
-			id, version, current, err := vex.CSAFTracking(in)
+			tr, err := vex.CSAFTracking(in)
 			if err != nil {
 				return nil, err
 			}
-			var head struct {
-				Document struct {
-					Tracking struct {
-						Initial string `json:"initial_release_date"`
-					} `json:"tracking"`
-				} `json:"document"`
-			}
-			if err := json.Unmarshal(b.Bytes(), &head); err != nil || len(head.Document.Tracking.Initial) < 4 {
-				return nil, fmt.Errorf("%s %s: written CSAF without initial release date: %v", p.Name, rel.Version, err)
-			}
-			name := vex.CSAFFilename(id)
-			file := head.Document.Tracking.Initial[:4] + "/" + name
+			file := tr.Path
 			if _, dup := files[FeedDir+"/"+file]; dup {
 				return nil, fmt.Errorf("%s %s: two documents are named %s: rename a product", p.Name, rel.Version, file)
 			}
+			name := path.Base(file)
 			doc := b.Bytes()
 			s256, s512 := sha256.Sum256(doc), sha512.Sum512(doc)
 			files[FeedDir+"/"+file] = doc
 			files[FeedDir+"/"+file+".sha256"] = []byte(hex.EncodeToString(s256[:]) + "  " + name + "\n")
 			files[FeedDir+"/"+file+".sha512"] = []byte(hex.EncodeToString(s512[:]) + "  " + name + "\n")
-			e := FeedEntry{Product: p.Name, Version: cr.Version, TrackingID: id, TrackingVersion: version,
-				InitialReleaseDate: head.Document.Tracking.Initial, CurrentReleaseDate: current.UTC().Format("2006-01-02T15:04:05.000Z"),
+			e := FeedEntry{Product: p.Name, Version: cr.Version, TrackingID: tr.ID, TrackingVersion: tr.Version,
+				InitialReleaseDate: tr.InitialReleaseDate, CurrentReleaseDate: tr.CurrentReleaseDate,
 				Path: file, SHA256: hex.EncodeToString(s256[:])}
 			bundle, err := s.signDocument(ctx, doc)
 			if err != nil {
@@ -232,8 +234,8 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 				e.Signature = file + BundleSuffix
 			}
 			idx.Documents = append(idx.Documents, e)
-			if current.After(newest) {
-				newest = current
+			if e.CurrentReleaseDate > idx.Updated {
+				idx.Updated = e.CurrentReleaseDate
 			}
 		}
 	}
@@ -256,16 +258,13 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 	}
 	files[FeedDir+"/"+FeedIndexTXT] = []byte(txt.String())
 	files[FeedDir+"/"+FeedChanges] = []byte(csv.String())
-	if !newest.IsZero() {
-		idx.Updated = newest.UTC().Format("2006-01-02T15:04:05.000Z")
-	}
 	ib, err := json.MarshalIndent(idx, "", "  ")
 	if err != nil {
 		return nil, err
 	}
 	files[FeedDir+"/"+FeedIndexJSON] = append(ib, '\n')
-	if baseURL != "" {
-		pm, err := providerMetadata(pub, baseURL, idx.Updated)
+	if s.adv.BaseURL != "" {
+		pm, err := providerMetadata(pub, s.adv.BaseURL, idx.Updated)
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +313,7 @@ func (s *Server) apiAdvisories(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := path.Clean("/" + r.PathValue("path"))[1:]
-	files, err := s.Feed(r.Context(), r, []store.Product{*p}, "")
+	files, err := s.Feed(r.Context(), r, []store.Product{*p})
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -179,20 +179,33 @@ func TestCSAFExportAndFeed(t *testing.T) {
 
 		// The export for a static host: provider-metadata.json too.
 		p, _ := st.Product(ctx, "npm-cli")
-		files, err := srv.Feed(ctx, nil, []store.Product{*p}, "https://npm.example/.well-known/csaf")
+		static := server.New(server.Config{Store: st, DBDir: dbDir, Advisories: server.AdvisoryConfig{
+			Publisher: vex.CSAFPublisher{Name: "npm Example", Namespace: "https://npm.example"}, Signer: kp, EngineVersion: "test",
+			BaseURL: "https://npm.example/.well-known/csaf"}})
+		files, err := static.Feed(ctx, nil, []store.Product{*p})
 		if err != nil {
 			t.Fatal(err)
 		}
 		schematest.ValidateCSAF(t, schematest.CSAFProvider20, "provider-metadata.json", files[server.FeedProviderMetadata])
-		if !bytes.Equal(files["white/"+entry.Path], doc) {
-			t.Error("Feed's document differs from the API's")
+		// The same document but for its canonical URL.
+		self := `"references": [
+      {
+        "category": "self",
+        "summary": "Canonical URL",
+        "url": "https://npm.example/.well-known/csaf/white/` + entry.Path + `"
+      }
+    ],
+    `
+		if got := bytes.Replace(files["white/"+entry.Path], []byte(self), nil, 1); !bytes.Equal(got, doc) {
+			t.Errorf("Feed's document is not the API's with a canonical URL:\n%s", files["white/"+entry.Path])
 		}
 		for name, b := range files {
 			if strings.HasSuffix(name, ".json") && strings.HasPrefix(name, "white/20") && !strings.HasSuffix(name, ".sigstore.json") {
 				checkCSAF(t, name, b)
 			}
 		}
-		if _, err := srv.Feed(ctx, nil, []store.Product{*p}, "http://npm.example/csaf"); err == nil {
+		plain := server.New(server.Config{Store: st, DBDir: dbDir, Advisories: server.AdvisoryConfig{BaseURL: "http://npm.example/csaf"}})
+		if _, err := plain.Feed(ctx, nil, []store.Product{*p}); err == nil {
 			t.Error("a plain-http base URL was accepted")
 		}
 	})

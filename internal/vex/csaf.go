@@ -63,7 +63,11 @@ type CSAFInput struct {
 	TrackingID string
 	// Engine is the generator's version ("" leaves it out).
 	EngineVersion string
-	Releases      []CSAFRelease
+	// BaseURL, when set, is the https URL of the directory the document
+	// is published in (a CSAF provider's white/ directory): the document's
+	// canonical URL is BaseURL/YYYY/CSAFFilename(id), its "self" reference.
+	BaseURL  string
+	Releases []CSAFRelease
 }
 
 // CSAFRelease is one release of the product with its findings.
@@ -364,6 +368,16 @@ func CSAFFilename(trackingID string) string {
 	return b.String() + ".json"
 }
 
+// CSAFPath is where a document lives in a CSAF provider's directory (CSAF
+// 2.0 7.1.11): the year of its initial release date, then its file name.
+func CSAFPath(trackingID, initialReleaseDate string) string {
+	year := "0000"
+	if len(initialReleaseDate) >= 4 {
+		year = initialReleaseDate[:4]
+	}
+	return year + "/" + CSAFFilename(trackingID)
+}
+
 // WriteCSAF writes in as a CSAF 2.0 csaf_vex document (indented JSON). It
 // returns ErrNoVulnerabilities when no release has an open finding.
 func WriteCSAF(w io.Writer, in CSAFInput) error {
@@ -377,16 +391,23 @@ func WriteCSAF(w io.Writer, in CSAFInput) error {
 	return enc.Encode(doc)
 }
 
-// CSAFTracking returns the tracking id, version and current release date
-// WriteCSAF gives in: what an index of documents lists.
-func CSAFTracking(in CSAFInput) (id, version string, current time.Time, err error) {
+// CSAFTrack is what an index of documents lists about one.
+type CSAFTrack struct {
+	ID, Version                            string
+	InitialReleaseDate, CurrentReleaseDate string
+	// Path is CSAFPath of the document.
+	Path string
+}
+
+// CSAFTracking returns what WriteCSAF's document of in says in its tracking.
+func CSAFTracking(in CSAFInput) (CSAFTrack, error) {
 	doc, err := buildCSAF(in)
 	if err != nil {
-		return "", "", time.Time{}, err
+		return CSAFTrack{}, err
 	}
 	t := doc.Document.Tracking
-	current, err = time.Parse(time.RFC3339, t.CurrentReleaseDate)
-	return t.ID, t.Version, current, err
+	return CSAFTrack{ID: t.ID, Version: t.Version, InitialReleaseDate: t.InitialReleaseDate,
+		CurrentReleaseDate: t.CurrentReleaseDate, Path: CSAFPath(t.ID, t.InitialReleaseDate)}, nil
 }
 
 // vulnGroup is one CSAF vulnerability: advisories joined by shared ids.
@@ -450,6 +471,10 @@ func buildCSAF(in CSAFInput) (*csafDoc, error) {
 			CurrentReleaseDate: revisions[len(revisions)-1].Date,
 		},
 	}}
+	if in.BaseURL != "" {
+		doc.Document.References = []csafRef{{Category: "self", Summary: "Canonical URL",
+			URL: strings.TrimSuffix(in.BaseURL, "/") + "/" + CSAFPath(trackingID, revisions[0].Date)}}
+	}
 	doc.Document.Tracking.Generator = &csafGenerator{Date: doc.Document.Tracking.CurrentReleaseDate,
 		Engine: csafEngine{Name: "hallmark", Version: in.EngineVersion}}
 	doc.ProductTree = productTree(in, pub.Name)
@@ -725,6 +750,8 @@ func vulnerability(product string, g vulnGroup) csafVuln {
 			st.Fixed = append(st.Fixed, pid)
 		case match.StatusUnderInvestigation:
 			st.UnderInvestigation = append(st.UnderInvestigation, pid)
+			k := remKey{"none_available", "The supplier is investigating whether " + product + " is affected through " + comp + "; a later revision of this document will say."}
+			rems[k] = append(rems[k], pid)
 		default:
 			st.KnownAffected = append(st.KnownAffected, pid)
 			var k remKey

@@ -250,6 +250,46 @@ func TestWriteCSAF(t *testing.T) {
 	}
 }
 
+// The BSI's validator (a second implementation of the schema and every
+// mandatory test, 6.1.7-6.1.26 included) passes what WriteCSAF writes;
+// and it fails a document the TC says fails, so it is really checking.
+func TestCSAFBSIValidator(t *testing.T) {
+	docs := map[string][]byte{}
+	var buf bytes.Buffer
+	if err := WriteCSAF(&buf, sampleInput()); err != nil {
+		t.Fatal(err)
+	}
+	docs["sample"] = buf.Bytes()
+	in := sampleInput()
+	in.BaseURL = "https://example.com/.well-known/csaf/white"
+	in.Publisher.ContactDetails = "psirt@example.com"
+	buf = bytes.Buffer{}
+	WriteCSAF(&buf, in)
+	docs["sample with canonical URL"] = buf.Bytes()
+	bad, err := os.ReadFile("testdata/csaf/mandatory/oasis_csaf_tc-csaf_2_0-2021-6-1-27-09-01.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs["6.1.27.9 failure"] = bad
+	for _, r := range schematest.BSIRun(t, docs) {
+		if r.File == "6.1.27.9 failure" {
+			if r.IsValid {
+				t.Error("the BSI validator passed a document the TC says fails 6.1.27.9")
+			}
+			continue
+		}
+		if !r.IsValid {
+			t.Errorf("%s fails the BSI validator: %+v", r.File, r.Failed)
+		}
+		for _, o := range r.Optional {
+			t.Logf("%s: optional test %s: %v", r.File, o.Name, o.Warnings)
+			if o.Name == "optionalTest_6_2_11" && r.File == "sample with canonical URL" {
+				t.Errorf("canonical URL still missing: %v", o.Warnings)
+			}
+		}
+	}
+}
+
 func TestWriteCSAFRefuses(t *testing.T) {
 	in := sampleInput()
 	for i := range in.Releases {
