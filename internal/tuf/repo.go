@@ -97,15 +97,33 @@ type Target struct {
 	Custom     map[string]any
 }
 
-// Add publishes targets (a new targets, snapshot and timestamp version).
+// Add publishes targets in the top-level targets role (a new targets,
+// snapshot and timestamp version); k.Offline is the targets key.
 func Add(dir string, k Keys, exp Expiries, now time.Time, files []Target) error {
 	targets, err := loadTargets(dir)
 	if err != nil {
 		return err
 	}
+	if err := addFiles(dir, targets, files, nil); err != nil {
+		return err
+	}
+	targets.Signed.Version++
+	targets.Signed.Expires = now.Add(exp.Targets)
+	return publish(dir, k, exp, now, targets)
+}
+
+// addFiles copies files into the repository's targets (one copy per hash)
+// and lists them in t; allowed, when set, refuses names outside a
+// delegation.
+func addFiles(dir string, t *metadata.Metadata[metadata.TargetsType], files []Target, allowed func(string) error) error {
 	for _, f := range files {
 		if f.Name == "" || strings.Contains(f.Name, "..") || strings.HasPrefix(f.Name, "/") {
 			return fmt.Errorf("target name %q", f.Name)
+		}
+		if allowed != nil {
+			if err := allowed(f.Name); err != nil {
+				return err
+			}
 		}
 		b, err := os.ReadFile(f.Path)
 		if err != nil {
@@ -131,49 +149,60 @@ func Add(dir string, k Keys, exp Expiries, now time.Time, files []Target) error 
 				return err
 			}
 		}
-		targets.Signed.Targets[f.Name] = tf
+		t.Signed.Targets[f.Name] = tf
 	}
-	targets.Signed.Version++
-	targets.Signed.Expires = now.Add(exp.Targets)
-	return publish(dir, k, exp, now, targets)
+	return nil
 }
 
 // Refresh re-signs snapshot and timestamp with fresh expiries (a cron job
 // keeps clients from refusing a frozen repository).
 func Refresh(dir string, k Keys, exp Expiries, now time.Time) error {
-	targets, err := loadTargets(dir)
-	if err != nil {
+	if _, err := loadTargets(dir); err != nil {
 		return err
 	}
-	return publishSnapshot(dir, k, exp, now, targets.Signed.Version)
+	return publishSnapshot(dir, k.Online, exp, now, nil)
 }
 
-// publish signs and writes targets, then snapshot and timestamp.
+// publish signs and writes the top-level targets, then snapshot and
+// timestamp.
 func publish(dir string, k Keys, exp Expiries, now time.Time, targets *metadata.Metadata[metadata.TargetsType]) error {
-	s, err := signer(k.Offline)
+	if err := signTargets(dir, metadata.TARGETS, k.Offline, targets); err != nil {
+		return err
+	}
+	return publishSnapshot(dir, k.Online, exp, now, map[string]int64{metadata.TARGETS: targets.Signed.Version})
+}
+
+// signTargets signs a targets role's metadata (top-level or delegated) and
+// writes it as VERSION.ROLE.json.
+func signTargets(dir, role string, key crypto.Signer, t *metadata.Metadata[metadata.TargetsType]) error {
+	s, err := signer(key)
 	if err != nil {
 		return err
 	}
-	targets.ClearSignatures()
-	if _, err := targets.Sign(s); err != nil {
+	t.ClearSignatures()
+	if _, err := t.Sign(s); err != nil {
 		return err
 	}
-	if err := writeMeta(dir, fmt.Sprintf("%d.targets.json", targets.Signed.Version), targets); err != nil {
-		return err
-	}
-	return publishSnapshot(dir, k, exp, now, targets.Signed.Version)
+	return writeMeta(dir, fmt.Sprintf("%d.%s.json", t.Signed.Version, role), t)
 }
 
-func publishSnapshot(dir string, k Keys, exp Expiries, now time.Time, targetsVersion int64) error {
-	s, err := signer(k.Online)
+// publishSnapshot writes a new snapshot (the previous one's roles with the
+// versions in changed) and then the timestamp, signed by the online key.
+func publishSnapshot(dir string, online crypto.Signer, exp Expiries, now time.Time, changed map[string]int64) error {
+	s, err := signer(online)
 	if err != nil {
 		return err
 	}
 	snap := metadata.Snapshot(now.Add(exp.Snapshot))
 	if old, err := (&metadata.Metadata[metadata.SnapshotType]{}).FromFile(filepath.Join(metaDir(dir), "snapshot.json")); err == nil {
 		snap.Signed.Version = old.Signed.Version + 1
+		for name, mf := range old.Signed.Meta {
+			snap.Signed.Meta[name] = metadata.MetaFile(mf.Version)
+		}
 	}
-	snap.Signed.Meta["targets.json"] = metadata.MetaFile(targetsVersion)
+	for role, v := range changed {
+		snap.Signed.Meta[role+".json"] = metadata.MetaFile(v)
+	}
 	if _, err := snap.Sign(s); err != nil {
 		return err
 	}
@@ -196,15 +225,25 @@ func publishSnapshot(dir string, k Keys, exp Expiries, now time.Time, targetsVer
 }
 
 func loadTargets(dir string) (*metadata.Metadata[metadata.TargetsType], error) {
+	t, err := loadRole(dir, metadata.TARGETS)
+	if err == nil && t == nil {
+		err = errors.New("snapshot lists no targets")
+	}
+	return t, err
+}
+
+// loadRole reads the version of a targets role (top-level or delegated)
+// that the current snapshot lists; nil when it lists none.
+func loadRole(dir, role string) (*metadata.Metadata[metadata.TargetsType], error) {
 	snap, err := (&metadata.Metadata[metadata.SnapshotType]{}).FromFile(filepath.Join(metaDir(dir), "snapshot.json"))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a hallmark TUF repository: %w", dir, err)
 	}
-	mf, ok := snap.Signed.Meta["targets.json"]
+	mf, ok := snap.Signed.Meta[role+".json"]
 	if !ok {
-		return nil, errors.New("snapshot lists no targets")
+		return nil, nil
 	}
-	return (&metadata.Metadata[metadata.TargetsType]{}).FromFile(filepath.Join(metaDir(dir), fmt.Sprintf("%d.targets.json", mf.Version)))
+	return (&metadata.Metadata[metadata.TargetsType]{}).FromFile(filepath.Join(metaDir(dir), fmt.Sprintf("%d.%s.json", mf.Version, role)))
 }
 
 type toFiler interface {
@@ -256,11 +295,24 @@ type Status struct {
 	Expires time.Time `json:"expires"`
 	Expired bool      `json:"expired"`
 	Targets int       `json:"targets,omitempty"`
+	// Signatures is "ok" when the role's threshold is met, else what is
+	// missing (and, for root, a staged version waiting for signatures).
+	Signatures string `json:"signatures"`
+	// Paths are a delegated role's path patterns.
+	Paths []string `json:"paths,omitempty"`
 }
 
-// Describe returns each top-level role's version and expiry.
+func verdict(err error) string {
+	if err != nil {
+		return "MISSING: " + err.Error()
+	}
+	return "ok"
+}
+
+// Describe returns each role's version, expiry and signature state: the
+// top-level roles, then the delegated ones.
 func Describe(dir string, now time.Time) ([]Status, error) {
-	root, err := (&metadata.Metadata[metadata.RootType]{}).FromFile(filepath.Join(metaDir(dir), "root.json"))
+	root, staged, err := rootState(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -276,10 +328,30 @@ func Describe(dir string, now time.Time) ([]Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Status{
-		{"root", root.Signed.Version, root.Signed.Expires, root.Signed.IsExpired(now), 0},
-		{"targets", targets.Signed.Version, targets.Signed.Expires, targets.Signed.IsExpired(now), len(targets.Signed.Targets)},
-		{"snapshot", snap.Signed.Version, snap.Signed.Expires, snap.Signed.IsExpired(now), 0},
-		{"timestamp", ts.Signed.Version, ts.Signed.Expires, ts.Signed.IsExpired(now), 0},
-	}, nil
+	rootSig := verdict(root.VerifyDelegate(metadata.ROOT, root))
+	if staged != nil {
+		rootSig += fmt.Sprintf("; version %d staged: %s", staged.Signed.Version, verdict(rootComplete(root, staged)))
+	}
+	out := []Status{
+		{Role: "root", Version: root.Signed.Version, Expires: root.Signed.Expires, Expired: root.Signed.IsExpired(now), Signatures: rootSig},
+		{Role: "targets", Version: targets.Signed.Version, Expires: targets.Signed.Expires, Expired: targets.Signed.IsExpired(now), Targets: len(targets.Signed.Targets),
+			Signatures: verdict(root.VerifyDelegate(metadata.TARGETS, targets))},
+		{Role: "snapshot", Version: snap.Signed.Version, Expires: snap.Signed.Expires, Expired: snap.Signed.IsExpired(now), Signatures: verdict(root.VerifyDelegate(metadata.SNAPSHOT, snap))},
+		{Role: "timestamp", Version: ts.Signed.Version, Expires: ts.Signed.Expires, Expired: ts.Signed.IsExpired(now), Signatures: verdict(root.VerifyDelegate(metadata.TIMESTAMP, ts))},
+	}
+	if targets.Signed.Delegations != nil {
+		for _, d := range targets.Signed.Delegations.Roles {
+			st := Status{Role: d.Name, Paths: d.Paths, Signatures: "nothing published yet"}
+			t, err := loadRole(dir, d.Name)
+			if err != nil {
+				return nil, err
+			}
+			if t != nil {
+				st.Version, st.Expires, st.Expired, st.Targets = t.Signed.Version, t.Signed.Expires, t.Signed.IsExpired(now), len(t.Signed.Targets)
+				st.Signatures = verdict(targets.VerifyDelegate(d.Name, t))
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
