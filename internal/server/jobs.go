@@ -188,6 +188,7 @@ func (s *Server) tick(ctx context.Context, soft <-chan struct{}) {
 			s.log.Error("webhooks", "err", err)
 		}
 	}
+	s.hook("tick", "")
 }
 
 // wakeUp makes the background loop look for work now.

@@ -309,15 +309,27 @@ func backoff(n int) time.Duration {
 	return min(d, 6*time.Hour)
 }
 
-// Deliver sends the due webhook deliveries once: each POSTed with its
-// HMAC-SHA256 signature (X-Hallmark-Signature-256: sha256=HEX, as GitHub
-// does), its event id (X-Hallmark-Event-Id, for receivers that
-// de-duplicate), retried with exponential backoff on failure.
+// Deliver sends the webhook deliveries due now, 50 claimed at a time until
+// none is left: each POSTed with its HMAC-SHA256 signature
+// (X-Hallmark-Signature-256: sha256=HEX, as GitHub does), its event id
+// (X-Hallmark-Event-Id, for receivers that de-duplicate), retried with
+// exponential backoff on failure.
 func (s *Server) Deliver(ctx context.Context) (sent int, err error) {
+	const batch = 50
+	for {
+		n, claimed, err := s.deliverBatch(ctx, batch)
+		sent += n
+		if err != nil || claimed < batch || ctx.Err() != nil {
+			return sent, err
+		}
+	}
+}
+
+func (s *Server) deliverBatch(ctx context.Context, batch int) (sent, claimed int, err error) {
 	now := s.now()
-	ds, err := s.st.ClaimDeliveries(ctx, now, now.Add(2*time.Minute), 50)
+	ds, err := s.st.ClaimDeliveries(ctx, now, now.Add(2*time.Minute), batch)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, d := range ds {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(string(d.Payload)))
@@ -350,7 +362,7 @@ func (s *Server) Deliver(ctx context.Context) (sent int, err error) {
 		}
 		s.finishDelivery(ctx, d, status, d.Attempts+1, now.Add(backoff(d.Attempts)), oneLine(err))
 	}
-	return sent, nil
+	return sent, len(ds), nil
 }
 
 func (s *Server) finishDelivery(ctx context.Context, d store.Delivery, status string, attempts int, next time.Time, lastErr string) {
