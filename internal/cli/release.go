@@ -298,7 +298,13 @@ func publishRelease(e *env, f releaseFlags, m *release.Manifest) error {
 		}
 		ts = append(ts, tuf.Target{Name: prefix + en.Name(), Path: filepath.Join(f.out, en.Name()), Custom: custom[en.Name()]})
 	}
-	return tuf.Add(f.repo, tuf.Keys{Offline: ks[0], Online: ks[1]}, tuf.DefaultExpiries, time.Now().UTC(), ts)
+	// A product delegated to its own role (hallmark tuf delegate) is
+	// published there, signed with --key, the product team's key.
+	role, err := tuf.RoleFor(f.repo, prefix+release.ManifestFile)
+	if err != nil {
+		return err
+	}
+	return tuf.AddToRole(f.repo, role, tuf.Keys{Offline: ks[0], Online: ks[1]}, tuf.DefaultExpiries, time.Now().UTC(), ts)
 }
 
 // uploadRelease sends the release's SBOM, VEX and signed manifest to a

@@ -19,48 +19,115 @@ import (
 )
 
 func newTUFCmd(e *env) *cobra.Command {
-	cmd := &cobra.Command{Use: "tuf", Short: "Publish a TUF repository for secure delivery of updates (init, add, refresh, status)"}
-	var offline, online string
-	addKeys := func(c *cobra.Command) {
-		c.Flags().StringVar(&offline, "key", "", "offline key: signs root and targets")
+	cmd := &cobra.Command{Use: "tuf", Short: "Publish a TUF repository for secure delivery of updates (init, delegate, add, remove, sign, rotate, refresh, status)"}
+	var offline, online, role string
+	var prefix string
+	addKeys := func(c *cobra.Command, keyUsage string) {
+		c.Flags().StringVar(&offline, "key", "", keyUsage)
 		c.Flags().StringVar(&online, "online-key", "", "online key: signs snapshot and timestamp (kept apart from --key)")
+	}
+	readKey := func(p string) (crypto.Signer, error) { return keys.ReadPrivateFile(p, prompter(e).Func()) }
+	readKeys := func(paths []string) ([]crypto.Signer, error) {
+		var out []crypto.Signer
+		for _, p := range paths {
+			k, err := readKey(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, nil
 	}
 	load := func() (tuf.Keys, error) {
 		if offline == "" || online == "" {
 			return tuf.Keys{}, errors.New("--key and --online-key are required")
 		}
-		var ks [2]crypto.Signer
-		for i, p := range []string{offline, online} {
-			s, err := keys.ReadPrivateFile(p, prompter(e).Func())
-			if err != nil {
-				return tuf.Keys{}, err
-			}
-			ks[i] = s
+		ks, err := readKeys([]string{offline, online})
+		if err != nil {
+			return tuf.Keys{}, err
 		}
 		return tuf.Keys{Offline: ks[0], Online: ks[1]}, nil
 	}
-	initCmd := &cobra.Command{
-		Use: "init DIR", Short: "Create a repository (root 1 year, targets 3 months, snapshot 1 week, timestamp 1 day)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := load()
-			if err != nil {
+	run := func(f func(args []string) error) func(*cobra.Command, []string) error {
+		return func(_ *cobra.Command, args []string) error {
+			if err := f(args); err != nil {
+				var ee *exitError
+				if errors.As(err, &ee) {
+					return err
+				}
 				return withCode(ExitError, err)
 			}
-			if err := tuf.Init(args[0], k, tuf.DefaultExpiries, time.Now().UTC()); err != nil {
-				return withCode(ExitError, err)
+			return nil
+		}
+	}
+	now := func() time.Time { return time.Now().UTC() }
+
+	initCmd := &cobra.Command{
+		Use: "init DIR", Short: "Create a repository (root 1 year, targets 3 months, snapshot 1 week, timestamp 1 day)", Args: cobra.ExactArgs(1),
+		RunE: run(func(args []string) error {
+			k, err := load()
+			if err != nil {
+				return err
+			}
+			if err := tuf.Init(args[0], k, tuf.DefaultExpiries, now()); err != nil {
+				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: TUF repository in %s; give customers %s\n", args[0], filepath.Join(args[0], "metadata", "1.root.json"))
 			return nil
-		},
+		}),
 	}
-	addKeys(initCmd)
-	var prefix string
-	addCmd := &cobra.Command{
-		Use: "add DIR FILE...", Short: "Publish files as targets (PREFIX/NAME), atomically", Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	addKeys(initCmd, "offline key: signs root and targets")
+
+	var paths, delegateKeys []string
+	var threshold, delegateThreshold int
+	delegateCmd := &cobra.Command{
+		Use:   "delegate DIR ROLE --delegate-key TEAM.pub [--paths 'ROLE/*/*']",
+		Short: "Delegate a product's target paths to a role of their own, signed by the product team's key",
+		Long: `Delegate the target paths of one product (default ROLE/*/*, i.e. ROLE/VERSION/FILE;
+a "*" does not match "/") to a role signed by the product team's key(s): the team
+then publishes its releases with its own key (tuf add --role ROLE, or hallmark
+release --repo), and cannot publish another product's paths; clients trust a
+target only from the role its path is delegated to. --key is the top-level
+targets key (offline).`,
+		Args: cobra.ExactArgs(2),
+		RunE: run(func(args []string) error {
 			k, err := load()
 			if err != nil {
-				return withCode(ExitError, err)
+				return err
+			}
+			if len(delegateKeys) == 0 {
+				return errors.New("--delegate-key is required")
+			}
+			var pubs []crypto.PublicKey
+			for _, p := range delegateKeys {
+				pub, err := keys.ReadPublicFile(p)
+				if err != nil {
+					return err
+				}
+				pubs = append(pubs, pub)
+			}
+			ps := paths
+			if len(ps) == 0 {
+				ps = []string{args[1] + "/*/*"}
+			}
+			if err := tuf.Delegate(args[0], k, tuf.DefaultExpiries, now(), tuf.Delegation{Role: args[1], Paths: ps, Keys: pubs, Threshold: delegateThreshold}); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hallmark: %s delegated to role %s (%d key(s), threshold %d)\n", strings.Join(ps, ", "), args[1], len(pubs), delegateThreshold)
+			return nil
+		}),
+	}
+	addKeys(delegateCmd, "the top-level targets key (offline)")
+	delegateCmd.Flags().StringArrayVar(&delegateKeys, "delegate-key", nil, "public key of the product team (repeatable)")
+	delegateCmd.Flags().StringArrayVar(&paths, "paths", nil, "path patterns delegated (repeatable; default ROLE/*/*)")
+	delegateCmd.Flags().IntVar(&delegateThreshold, "threshold", 1, "signatures the role needs")
+
+	addCmd := &cobra.Command{
+		Use: "add DIR FILE...", Short: "Publish files as targets (PREFIX/NAME), atomically", Args: cobra.MinimumNArgs(2),
+		RunE: run(func(args []string) error {
+			k, err := load()
+			if err != nil {
+				return err
 			}
 			var ts []tuf.Target
 			for _, f := range args[1:] {
@@ -70,55 +137,173 @@ func newTUFCmd(e *env) *cobra.Command {
 				}
 				ts = append(ts, tuf.Target{Name: name, Path: f})
 			}
-			if err := tuf.Add(args[0], k, tuf.DefaultExpiries, time.Now().UTC(), ts); err != nil {
-				return withCode(ExitError, err)
+			r := role
+			if r == "" && len(ts) > 0 {
+				if r, err = tuf.RoleFor(args[0], ts[0].Name); err != nil {
+					return err
+				}
 			}
-			fmt.Fprintf(e.stderr, "hallmark: published %d target(s)\n", len(ts))
+			if err := tuf.AddToRole(args[0], r, k, tuf.DefaultExpiries, now(), ts); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hallmark: published %d target(s) in role %s\n", len(ts), r)
 			return nil
-		},
+		}),
 	}
-	addKeys(addCmd)
+	addKeys(addCmd, "the key of the role published in (the targets key, or the product team's for a delegated role)")
 	addCmd.Flags().StringVar(&prefix, "prefix", "", "target path prefix, e.g. PRODUCT/VERSION")
-	refreshCmd := &cobra.Command{
-		Use: "refresh DIR", Short: "Re-sign snapshot and timestamp before they expire (run from cron)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	addCmd.Flags().StringVar(&role, "role", "", "the role to publish in (default: the delegated role whose paths match, else targets)")
+
+	removeCmd := &cobra.Command{
+		Use: "remove DIR TARGET...", Short: "Withdraw targets (clients that refresh no longer see them)", Args: cobra.MinimumNArgs(2),
+		RunE: run(func(args []string) error {
 			k, err := load()
 			if err != nil {
-				return withCode(ExitError, err)
+				return err
 			}
-			if err := tuf.Refresh(args[0], k, tuf.DefaultExpiries, time.Now().UTC()); err != nil {
-				return withCode(ExitError, err)
+			r := role
+			if r == "" {
+				if r, err = tuf.RoleFor(args[0], args[1]); err != nil {
+					return err
+				}
 			}
+			if err := tuf.Remove(args[0], r, k, tuf.DefaultExpiries, now(), args[1:]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hallmark: withdrew %d target(s) from role %s\n", len(args)-1, r)
 			return nil
-		},
+		}),
 	}
-	addKeys(refreshCmd)
+	addKeys(removeCmd, "the key of the role the targets are in")
+	removeCmd.Flags().StringVar(&role, "role", "", "the role (default: the delegated role whose paths match, else targets)")
+
+	var signKeys []string
+	signCmd := &cobra.Command{
+		Use:   "sign DIR ROLE --key K [--key K2]",
+		Short: "Add signatures to a role's metadata (threshold signing on another machine; a staged root is published once complete)",
+		Args:  cobra.ExactArgs(2),
+		RunE: run(func(args []string) error {
+			ks, err := readKeys(signKeys)
+			if err != nil {
+				return err
+			}
+			if err := tuf.Sign(args[0], args[1], ks); err != nil {
+				if errors.Is(err, tuf.ErrStaged) {
+					fmt.Fprintf(e.stderr, "hallmark: signed; %v\n", err)
+					return nil
+				}
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hallmark: %s signed\n", args[1])
+			return nil
+		}),
+	}
+	signCmd.Flags().StringArrayVar(&signKeys, "key", nil, "key to sign with (repeatable)")
+
+	var authKeys, newKeys, otherKeys []string
+	rotateCmd := &cobra.Command{
+		Use:   "rotate DIR ROLE --key CURRENT --new-key NEW [--online-key K]",
+		Short: "Replace a role's keys (root, targets, snapshot, timestamp, or a delegated role)",
+		Long: `Replace ROLE's keys with --new-key (private keys: they sign the role at once)
+and --new-public-key (public keys whose holders sign later with tuf sign).
+For root, targets, snapshot and timestamp, --key is the current root key(s) and
+a new root version is written, signed by them and, for root, by the new keys;
+a root version short of its thresholds is staged until tuf sign completes it,
+and clients walk every root version in turn. For a delegated role, --key is the
+top-level targets key. --online-key is the current online key.`,
+		Args: cobra.ExactArgs(2),
+		RunE: run(func(args []string) error {
+			auth, err := readKeys(authKeys)
+			if err != nil {
+				return err
+			}
+			nk, err := readKeys(newKeys)
+			if err != nil {
+				return err
+			}
+			var others []crypto.PublicKey
+			for _, p := range otherKeys {
+				pub, err := keys.ReadPublicFile(p)
+				if err != nil {
+					return err
+				}
+				others = append(others, pub)
+			}
+			var on crypto.Signer
+			if online != "" {
+				if on, err = readKey(online); err != nil {
+					return err
+				}
+			}
+			r := tuf.Rotation{Role: args[1], Signers: auth, New: nk, Others: others, Threshold: threshold, Online: on}
+			if on == nil && args[1] != "snapshot" && args[1] != "timestamp" && args[1] != "root" {
+				return errors.New("--online-key is required (the snapshot and timestamp are signed again)")
+			}
+			if err := tuf.Rotate(args[0], r, tuf.DefaultExpiries, now()); err != nil {
+				if errors.Is(err, tuf.ErrStaged) {
+					fmt.Fprintf(e.stderr, "hallmark: %v\n", err)
+					return nil
+				}
+				return err
+			}
+			fmt.Fprintf(e.stderr, "hallmark: %s keys rotated\n", args[1])
+			return nil
+		}),
+	}
+	rotateCmd.Flags().StringArrayVar(&authKeys, "key", nil, "current key(s) that authorise the change (repeatable)")
+	rotateCmd.Flags().StringArrayVar(&newKeys, "new-key", nil, "new private key of the role (repeatable)")
+	rotateCmd.Flags().StringArrayVar(&otherKeys, "new-public-key", nil, "further new public key, signed with later (repeatable)")
+	rotateCmd.Flags().StringVar(&online, "online-key", "", "the current online key")
+	rotateCmd.Flags().IntVar(&threshold, "threshold", 0, "the role's threshold from now on (default: unchanged)")
+
+	refreshCmd := &cobra.Command{
+		Use: "refresh DIR", Short: "Re-sign snapshot and timestamp before they expire (run from cron)", Args: cobra.ExactArgs(1),
+		RunE: run(func(args []string) error {
+			if online == "" {
+				return errors.New("--online-key is required")
+			}
+			on, err := readKey(online)
+			if err != nil {
+				return err
+			}
+			return tuf.Refresh(args[0], tuf.Keys{Online: on}, tuf.DefaultExpiries, now())
+		}),
+	}
+	refreshCmd.Flags().StringVar(&online, "online-key", "", "online key: signs snapshot and timestamp")
+	refreshCmd.Flags().StringVar(&offline, "key", "", "unused: refresh needs only the online key (kept for old scripts)")
+	refreshCmd.Flags().MarkHidden("key")
 	statusCmd := &cobra.Command{
-		Use: "status DIR", Short: "Versions and expiries of each role", Args: cobra.ExactArgs(1),
+		Use: "status DIR", Short: "Versions, expiries and signature state of each role, delegations included", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := tuf.Describe(args[0], time.Now().UTC())
+			st, err := tuf.Describe(args[0], now())
 			if err != nil {
 				return withCode(ExitError, err)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ROLE\tVERSION\tEXPIRES\tTARGETS")
-			expired := false
+			fmt.Fprintln(tw, "ROLE\tVERSION\tEXPIRES\tTARGETS\tSIGNATURES\tPATHS")
+			bad := ""
 			for _, s := range st {
 				exp := s.Expires.Format(time.RFC3339)
+				if s.Version == 0 {
+					exp = "-"
+				}
 				if s.Expired {
 					exp += " (EXPIRED)"
-					expired = true
+					bad = "expired metadata: clients refuse it (hallmark tuf refresh)"
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\n", s.Role, s.Version, exp, s.Targets)
+				if strings.Contains(s.Signatures, "MISSING") && bad == "" {
+					bad = "signatures missing: clients refuse that metadata (hallmark tuf sign)"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", s.Role, s.Version, exp, s.Targets, s.Signatures, strings.Join(s.Paths, ","))
 			}
 			tw.Flush()
-			if expired {
-				return withCode(ExitFindings, errors.New("expired metadata: clients refuse it (hallmark tuf refresh)"))
+			if bad != "" {
+				return withCode(ExitFindings, errors.New(bad))
 			}
 			return nil
 		},
 	}
-	cmd.AddCommand(initCmd, addCmd, refreshCmd, statusCmd)
+	cmd.AddCommand(initCmd, delegateCmd, addCmd, removeCmd, signCmd, rotateCmd, refreshCmd, statusCmd)
 	return cmd
 }
 
