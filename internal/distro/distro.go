@@ -50,13 +50,31 @@ func (r Release) Ecosystem() string {
 		return "Wolfi"
 	case "chainguard":
 		return "Chainguard"
-	case "cleanstart":
+	case "cleanstart", "clnstrt": // CleanStart's images say clnstrt
 		return "CleanStart"
-	case "opensuse-leap", "opensuse-tumbleweed":
-		return "openSUSE"
+	case "opensuse-leap":
+		// osv.dev: "openSUSE:Leap 15.5".
+		if r.VersionID == "" {
+			return "openSUSE"
+		}
+		return "openSUSE:Leap " + r.VersionID
+	case "opensuse-leap-micro":
+		if r.VersionID == "" {
+			return "openSUSE"
+		}
+		return "openSUSE:Leap Micro " + r.VersionID
+	case "opensuse-tumbleweed":
+		return "openSUSE:Tumbleweed"
+	case "mageia":
+		return withMajor("Mageia", major)
 	case "sles":
+		// SUSE's advisories name products and modules ("SUSE:Linux
+		// Enterprise Server 15 SP5", "SUSE:Linux Enterprise Module for
+		// Basesystem 15 SP5"): matched against every SUSE product.
 		return "SUSE"
 	case "rhel":
+		// Red Hat's name the product, release and repository ("Red
+		// Hat:enterprise_linux:9::baseos"): matched against every one.
 		return "Red Hat"
 	}
 	return ""
@@ -102,6 +120,11 @@ var eol = map[string]map[string]string{
 	"almalinux": {"8": "2029-03-01", "9": "2032-05-31"},
 	"rocky":     {"8": "2029-05-31", "9": "2032-05-31"},
 	"centos":    {"7": "2024-06-30", "8": "2021-12-31"},
+	// RHEL: end of maintenance support.
+	"rhel":          {"7": "2024-06-30", "8": "2029-05-31", "9": "2032-05-31"},
+	"fedora":        {"35": "2022-12-13", "36": "2023-05-16", "37": "2023-12-05", "38": "2024-05-21", "39": "2024-11-26", "40": "2025-05-13", "41": "2025-12-15", "42": "2026-05-28"},
+	"opensuse-leap": {"15.3": "2022-12-31", "15.4": "2023-12-07", "15.5": "2024-12-31"},
+	"amzn":          {"2": "2026-06-30", "2023": "2029-06-30"},
 }
 
 // EndOfLife returns when the release's standard support ended or ends,
@@ -133,11 +156,22 @@ func EndOfLifeNotes(distros []string, now time.Time) []string {
 			continue
 		}
 		seen[d] = true
-		id, v, _ := strings.Cut(d, "-")
-		r := Release{ID: id, VersionID: v}
+		r := parsePURLDistro(d)
+		id, v := r.ID, r.VersionID
 		if end, ok := r.EndOfLife(); ok && end.Before(now) {
 			out = append(out, fmt.Sprintf("%s %s reached the end of its standard support on %s: it receives no security fixes; move to a supported release", id, v, end.Format(time.DateOnly)))
 		}
 	}
 	return out
+}
+
+// parsePURLDistro splits a purl distro qualifier at its last "-" followed
+// by a digit: "debian-12", "opensuse-leap-15.5", "alpine-3.20.3", "wolfi".
+func parsePURLDistro(d string) Release {
+	for i := len(d) - 2; i > 0; i-- {
+		if d[i] == '-' && d[i+1] >= '0' && d[i+1] <= '9' {
+			return Release{ID: d[:i], VersionID: d[i+1:]}
+		}
+	}
+	return Release{ID: d}
 }

@@ -21,6 +21,13 @@ func TestEcosystem(t *testing.T) {
 		{Release{"rocky", "9.3"}, "Rocky Linux:9", "rocky-9.3"},
 		{Release{"wolfi", "20230201"}, "Wolfi", "wolfi-20230201"},
 		{Release{"plan9", "4"}, "", "plan9-4"},
+		{Release{"clnstrt", ""}, "CleanStart", "clnstrt"},
+		{Release{"cleanstart", ""}, "CleanStart", "cleanstart"},
+		{Release{"opensuse-leap", "15.5"}, "openSUSE:Leap 15.5", "opensuse-leap-15.5"},
+		{Release{"opensuse-tumbleweed", "20240101"}, "openSUSE:Tumbleweed", "opensuse-tumbleweed-20240101"},
+		{Release{"mageia", "9"}, "Mageia:9", "mageia-9"},
+		{Release{"rhel", "9.4"}, "Red Hat", "rhel-9.4"},
+		{Release{"sles", "15.5"}, "SUSE", "sles-15.5"},
 	}
 	for _, tt := range tests {
 		if got := tt.r.Ecosystem(); got != tt.eco {
@@ -50,8 +57,9 @@ func TestEndOfLife(t *testing.T) {
 
 func TestEndOfLifeNotes(t *testing.T) {
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
-	got := EndOfLifeNotes([]string{"debian-10", "debian-10", "debian-12", "ubuntu-24.04", ""}, now)
-	if len(got) != 2 || !strings.HasPrefix(got[0], "debian 10 reached the end of its standard support on 2022-09-10") || !strings.HasPrefix(got[1], "debian 12") {
+	got := EndOfLifeNotes([]string{"debian-10", "debian-10", "debian-12", "ubuntu-24.04", "", "opensuse-leap-15.5", "rhel-9.4", "fedora-42", "wolfi"}, now)
+	if len(got) != 4 || !strings.HasPrefix(got[0], "debian 10 reached the end of its standard support on 2022-09-10") || !strings.HasPrefix(got[1], "debian 12") ||
+		!strings.HasPrefix(got[2], "opensuse-leap 15.5 reached the end of its standard support on 2024-12-31") || !strings.HasPrefix(got[3], "fedora 42") {
 		t.Errorf("notes = %q", got)
 	}
 }
