@@ -156,7 +156,7 @@ func EndOfLifeNotes(distros []string, now time.Time) []string {
 			continue
 		}
 		seen[d] = true
-		r := parsePURLDistro(d)
+		r := ParsePURLDistro(d)
 		id, v := r.ID, r.VersionID
 		if end, ok := r.EndOfLife(); ok && end.Before(now) {
 			out = append(out, fmt.Sprintf("%s %s reached the end of its standard support on %s: it receives no security fixes; move to a supported release", id, v, end.Format(time.DateOnly)))
@@ -165,9 +165,9 @@ func EndOfLifeNotes(distros []string, now time.Time) []string {
 	return out
 }
 
-// parsePURLDistro splits a purl distro qualifier at its last "-" followed
+// ParsePURLDistro splits a purl distro qualifier at its last "-" followed
 // by a digit: "debian-12", "opensuse-leap-15.5", "alpine-3.20.3", "wolfi".
-func parsePURLDistro(d string) Release {
+func ParsePURLDistro(d string) Release {
 	for i := len(d) - 2; i > 0; i-- {
 		if d[i] == '-' && d[i+1] >= '0' && d[i+1] <= '9' {
 			return Release{ID: d[:i], VersionID: d[i+1:]}

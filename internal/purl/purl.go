@@ -163,14 +163,15 @@ func osEcosystem(u packageurl.PackageURL) (sbom.Ecosystem, bool) {
 	}
 	rel := distro.Release{ID: strings.ToLower(u.Namespace)}
 	if d := u.Qualifiers.Map()["distro"]; d != "" {
-		// "debian-12", "ubuntu-24.04", "alpine-3.20.3"; Syft also writes
-		// codenames ("debian-bookworm"), which carry no version.
-		if id, v, ok := strings.Cut(d, "-"); ok {
-			rel.ID = id
-			if v != "" && v[0] >= '0' && v[0] <= '9' {
-				rel.VersionID = v
-			}
+		// "debian-12", "ubuntu-24.04", "alpine-3.20.3",
+		// "opensuse-leap-15.5"; Syft also writes codenames
+		// ("debian-bookworm"), which carry no version.
+		r := distro.ParsePURLDistro(d)
+		if r.VersionID == "" && r.Ecosystem() == "" {
+			id, _, _ := strings.Cut(d, "-")
+			r = distro.Release{ID: id}
 		}
+		rel = r
 	}
 	if rel.ID == "redhat" {
 		rel.ID = "rhel"
