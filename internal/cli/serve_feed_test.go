@@ -24,7 +24,12 @@ import (
 // holding one release of npm/cli (ws 7.5.9 triaged not_affected by a VEX
 // upload); the documents validate, their bundles verify with hallmark
 // verify, and a second export replaces the tree with the same documents.
-func TestServeExportFeed(t *testing.T) {
+// npmCLIStore makes a server store under dir/data holding npm/cli's real
+// lockfile as release npm-cli 10.9.0, matched against the shared OSV
+// snapshot, with vexDoc (may be nil) uploaded beside it; it returns the
+// data directory.
+func npmCLIStore(t *testing.T, dir string, vexDoc []byte) string {
+	t.Helper()
 	ctx := context.Background()
 	res, err := scan.Load(ctx, sharedtest.Path(t, "corpus/npm/npm__cli/package-lock.json"), scan.LoadOptions{})
 	if err != nil {
@@ -34,7 +39,6 @@ func TestServeExportFeed(t *testing.T) {
 	if err := cyclonedx.Encode(&sb, res.Document, cyclonedx.Options{Version: "1.6"}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	data, dbDir := filepath.Join(dir, "data"), filepath.Join(dir, "db")
 	if _, err := vulndb.Update(ctx, vulndb.Options{Dir: dbDir, Source: sharedtest.Path(t, "osv"), Ecosystems: []string{"npm"}}); err != nil {
 		t.Fatal(err)
@@ -44,13 +48,20 @@ func TestServeExportFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	srv := server.New(server.Config{Store: st, DBDir: dbDir})
-	openvex := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2026-01-01T00:00:00Z","version":1,
-"statements":[{"vulnerability":{"name":"GHSA-3h5v-q93c-6h6q"},"products":[{"@id":"pkg:npm/ws@7.5.9"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}`
-	if _, err := srv.Ingest(ctx, server.Upload{Product: "npm-cli", Version: "10.9.0", AutoCreate: true, SBOM: sb.Bytes(), VEX: []byte(openvex)}); err != nil {
+	if _, err := srv.Ingest(ctx, server.Upload{Product: "npm-cli", Version: "10.9.0", AutoCreate: true, SBOM: sb.Bytes(), VEX: vexDoc}); err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
+	return data
+}
+
+func TestServeExportFeed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	openvex := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2026-01-01T00:00:00Z","version":1,
+"statements":[{"vulnerability":{"name":"GHSA-3h5v-q93c-6h6q"},"products":[{"@id":"pkg:npm/ws@7.5.9"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}`
+	data := npmCLIStore(t, dir, []byte(openvex))
 
 	k, err := keys.Generate(keys.ECDSAP256)
 	if err != nil {
