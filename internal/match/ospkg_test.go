@@ -1,6 +1,7 @@
 package match
 
 import (
+	"archive/zip"
 	"context"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/all"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/schematest"
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
 	"github.com/hallmark-dev/hallmark/internal/source"
 	"github.com/hallmark-dev/hallmark/internal/version"
@@ -230,4 +232,98 @@ func TestCleanStart(t *testing.T) {
 			t.Errorf("redis %s: CLEANSTART-2026-SG88217 reported %v, want %v", tc.version, got, tc.want)
 		}
 	}
+}
+
+// TestDebianImage scans the real Debian 12 image ../shared/images builds
+// (HALLMARK_TEST_IMAGE_DIR, made by .ci/setup.d/debian-image.sh) as a
+// docker-archive against Debian records written in the shape osv.dev
+// publishes (testdata/debian: no Debian OSV data can be had here). Debian's
+// advisories name source packages: libc6 is glibc, liblzma5 is xz-utils.
+func TestDebianImage(t *testing.T) {
+	dir := os.Getenv("HALLMARK_TEST_IMAGE_DIR")
+	if dir == "" {
+		t.Skip("HALLMARK_TEST_IMAGE_DIR unset: .ci/setup.d/debian-image.sh builds the image with ../shared/images/build-debian-image.sh")
+	}
+	records, err := filepath.Glob("testdata/debian/*.json")
+	if err != nil || len(records) != 4 {
+		t.Fatalf("records %v: %v", records, err)
+	}
+	zipPath := filepath.Join(t.TempDir(), "debian.zip")
+	zf, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	for _, r := range records {
+		b, err := os.ReadFile(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, "osv.schema.json", r, b)
+		w, _ := zw.Create(filepath.Base(r))
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zf.Close()
+	dbDir := t.TempDir()
+	if _, err := vulndb.Update(t.Context(), vulndb.Options{Dir: dbDir, Source: zipPath}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(dbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	res, err := source.Load(t.Context(), "docker-archive:"+filepath.Join(dir, "debian.docker.tar"), source.Options{Catalog: catalog.Options{Catalogers: all.Catalogers()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := res.Document
+	m, err := Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range m.Unchecked {
+		if p := doc.Package(u.PackageID); p != nil && strings.HasPrefix(string(p.Ecosystem), "Debian") {
+			t.Errorf("Debian package unchecked: %s: %s", p.Name, u.Reason)
+		}
+	}
+	ids := findingIDs(m)
+	// Open in every release: found on coreutils.
+	if !slices.Contains(ids["coreutils"], "DEBIAN-CVE-2016-2781") {
+		t.Errorf("coreutils: DEBIAN-CVE-2016-2781 not found (%v)", ids["coreutils"])
+	}
+	// glibc today is past 2.36-9+deb12u3; a Debian 11 entry never applies.
+	for name, list := range ids {
+		for _, id := range list {
+			if id == "DSA-5514-1" || id == "DEBIAN-CVE-2023-4911" || id == "DEBIAN-CVE-2099-0001" {
+				t.Errorf("%s: %s reported", name, id)
+			}
+		}
+	}
+	var libc6 *sbom.Package
+	for i := range doc.Packages {
+		if doc.Packages[i].Name == "libc6" {
+			libc6 = &doc.Packages[i]
+		}
+	}
+	if libc6 == nil || libc6.Properties[PropOSSource] != "glibc" {
+		t.Fatalf("libc6: %+v", libc6)
+	}
+	// The same image at bookworm's glibc before the fix: both advisories.
+	libc6.Properties[PropOSSourceVersion] = "2.36-9+deb12u2"
+	m, err = Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = findingIDs(m)
+	for _, id := range []string{"DSA-5514-1", "DEBIAN-CVE-2023-4911"} {
+		if !slices.Contains(ids["libc6"], id) {
+			t.Errorf("libc6 at glibc 2.36-9+deb12u2: %s not found (%v)", id, ids["libc6"])
+		}
+	}
+	t.Logf("%d packages, %d checked", len(doc.Packages), m.Checked)
 }
