@@ -195,43 +195,12 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 			return nil, err
 		}
 		for i := range rels {
-			rel := &rels[i]
-			cr, err := s.csafRelease(ctx, rel)
+			e, ok, err := s.feedRelease(ctx, pub, p.Name, &rels[i], files)
 			if err != nil {
 				return nil, err
 			}
-			in := vex.CSAFInput{Publisher: pub, Product: p.Name, EngineVersion: s.adv.EngineVersion, BaseURL: s.adv.docBase(),
-				Releases: []vex.CSAFRelease{cr}}
-			var b bytes.Buffer
-			if err := vex.WriteCSAF(&b, in); errors.Is(err, vex.ErrNoVulnerabilities) {
+			if !ok {
 				continue
-			} else if err != nil {
-				return nil, fmt.Errorf("%s %s: %w", p.Name, rel.Version, err)
-			}
-			tr, err := vex.CSAFTracking(in)
-			if err != nil {
-				return nil, err
-			}
-			file := tr.Path
-			if _, dup := files[FeedDir+"/"+file]; dup {
-				return nil, fmt.Errorf("%s %s: two documents are named %s: rename a product", p.Name, rel.Version, file)
-			}
-			name := path.Base(file)
-			doc := b.Bytes()
-			s256, s512 := sha256.Sum256(doc), sha512.Sum512(doc)
-			files[FeedDir+"/"+file] = doc
-			files[FeedDir+"/"+file+".sha256"] = []byte(hex.EncodeToString(s256[:]) + "  " + name + "\n")
-			files[FeedDir+"/"+file+".sha512"] = []byte(hex.EncodeToString(s512[:]) + "  " + name + "\n")
-			e := FeedEntry{Product: p.Name, Version: cr.Version, TrackingID: tr.ID, TrackingVersion: tr.Version,
-				InitialReleaseDate: tr.InitialReleaseDate, CurrentReleaseDate: tr.CurrentReleaseDate,
-				Path: file, SHA256: hex.EncodeToString(s256[:])}
-			bundle, err := s.signDocument(ctx, doc)
-			if err != nil {
-				return nil, err
-			}
-			if bundle != nil {
-				files[FeedDir+"/"+file+BundleSuffix] = bundle
-				e.Signature = file + BundleSuffix
 			}
 			idx.Documents = append(idx.Documents, e)
 			if e.CurrentReleaseDate > idx.Updated {
@@ -273,6 +242,45 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 	return files, nil
 }
 
+// feedRelease adds a release's document, its hashes and its bundle to
+// files and returns its index entry; ok is false for a release without a
+// document (no open finding).
+func (s *Server) feedRelease(ctx context.Context, pub vex.CSAFPublisher, product string, rel *store.Release, files map[string][]byte) (e FeedEntry, ok bool, err error) {
+	cr, err := s.csafRelease(ctx, rel)
+	if err != nil {
+		return e, false, err
+	}
+	in := vex.CSAFInput{Publisher: pub, Product: product, EngineVersion: s.adv.EngineVersion, BaseURL: s.adv.docBase(),
+		Releases: []vex.CSAFRelease{cr}}
+	doc, tr, err := vex.EncodeCSAF(in)
+	if errors.Is(err, vex.ErrNoVulnerabilities) {
+		return e, false, nil
+	} else if err != nil {
+		return e, false, fmt.Errorf("%s %s: %w", product, rel.Version, err)
+	}
+	file := tr.Path
+	if _, dup := files[FeedDir+"/"+file]; dup {
+		return e, false, fmt.Errorf("%s %s: two documents are named %s: rename a product", product, rel.Version, file)
+	}
+	name := path.Base(file)
+	s256, s512 := sha256.Sum256(doc), sha512.Sum512(doc)
+	files[FeedDir+"/"+file] = doc
+	files[FeedDir+"/"+file+".sha256"] = []byte(hex.EncodeToString(s256[:]) + "  " + name + "\n")
+	files[FeedDir+"/"+file+".sha512"] = []byte(hex.EncodeToString(s512[:]) + "  " + name + "\n")
+	e = FeedEntry{Product: product, Version: cr.Version, TrackingID: tr.ID, TrackingVersion: tr.Version,
+		InitialReleaseDate: tr.InitialReleaseDate, CurrentReleaseDate: tr.CurrentReleaseDate,
+		Path: file, SHA256: hex.EncodeToString(s256[:])}
+	bundle, err := s.signDocument(ctx, doc)
+	if err != nil {
+		return e, false, err
+	}
+	if bundle != nil {
+		files[FeedDir+"/"+file+BundleSuffix] = bundle
+		e.Signature = file + BundleSuffix
+	}
+	return e, true, nil
+}
+
 // providerMetadata is the CSAF 2.0 provider-metadata.json (section 7.1.7)
 // of a feed served at baseURL.
 func providerMetadata(pub vex.CSAFPublisher, baseURL, updated string) ([]byte, error) {
@@ -302,6 +310,31 @@ func providerMetadata(pub vex.CSAFPublisher, baseURL, updated string) ([]byte, e
 	return append(b, '\n'), err
 }
 
+// feedFile builds only the files of the release a document file name
+// (YYYY/NAME.json, or its .sha256, .sha512, .sigstore.json) can belong to:
+// NAME is the release's tracking id, which only its product and version
+// make.
+func (s *Server) feedFile(r *http.Request, p *store.Product, name string) (map[string][]byte, error) {
+	doc := name
+	for _, suffix := range []string{".sha256", ".sha512", BundleSuffix} {
+		doc = strings.TrimSuffix(doc, suffix)
+	}
+	files := map[string][]byte{}
+	rels, err := s.st.Releases(r.Context(), p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rels {
+		if vex.CSAFFilename(vex.CSAFTrackingID(p.Name, rels[i].Version)) != path.Base(doc) {
+			continue
+		}
+		if _, _, err := s.feedRelease(r.Context(), s.publisherFor(r), p.Name, &rels[i], files); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
 // apiAdvisories serves a product's feed: GET
 // /api/v1/products/{product}/advisories/{path...} with path index.json,
 // index.txt, changes.csv or YYYY/name.json (and .sha256, .sha512,
@@ -313,7 +346,13 @@ func (s *Server) apiAdvisories(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := path.Clean("/" + r.PathValue("path"))[1:]
-	files, err := s.Feed(r.Context(), r, []store.Product{*p})
+	var files map[string][]byte
+	switch name {
+	case FeedIndexJSON, FeedIndexTXT, FeedChanges:
+		files, err = s.Feed(r.Context(), r, []store.Product{*p})
+	default:
+		files, err = s.feedFile(r, p, name)
+	}
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -28,7 +28,7 @@ import (
 
 // npmSBOM is the CycloneDX SBOM of npm/cli's real package-lock (1,036
 // packages; ws 7.5.9 is affected by GHSA-3h5v-q93c-6h6q / CVE-2024-37890).
-func npmSBOM(t *testing.T) []byte {
+func npmSBOM(t testing.TB) []byte {
 	t.Helper()
 	res, err := scan.Load(context.Background(), sharedtest.Path(t, "corpus/npm/npm__cli/package-lock.json"), scan.LoadOptions{})
 	if err != nil {
@@ -41,7 +41,7 @@ func npmSBOM(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-func importDB(t *testing.T, dir string) {
+func importDB(t testing.TB, dir string) {
 	t.Helper()
 	if _, err := vulndb.Update(context.Background(), vulndb.Options{Dir: dir, Source: sharedtest.Path(t, "osv"), Ecosystems: []string{"npm"}}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package vex
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -381,14 +382,28 @@ func CSAFPath(trackingID, initialReleaseDate string) string {
 // WriteCSAF writes in as a CSAF 2.0 csaf_vex document (indented JSON). It
 // returns ErrNoVulnerabilities when no release has an open finding.
 func WriteCSAF(w io.Writer, in CSAFInput) error {
-	doc, err := buildCSAF(in)
+	b, _, err := EncodeCSAF(in)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(w)
+	_, err = w.Write(b)
+	return err
+}
+
+// EncodeCSAF returns what WriteCSAF writes and what its tracking says.
+func EncodeCSAF(in CSAFInput) ([]byte, CSAFTrack, error) {
+	doc, err := buildCSAF(in)
+	if err != nil {
+		return nil, CSAFTrack{}, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return nil, CSAFTrack{}, err
+	}
+	return b.Bytes(), trackOf(doc), nil
 }
 
 // CSAFTrack is what an index of documents lists about one.
@@ -399,15 +414,10 @@ type CSAFTrack struct {
 	Path string
 }
 
-// CSAFTracking returns what WriteCSAF's document of in says in its tracking.
-func CSAFTracking(in CSAFInput) (CSAFTrack, error) {
-	doc, err := buildCSAF(in)
-	if err != nil {
-		return CSAFTrack{}, err
-	}
+func trackOf(doc *csafDoc) CSAFTrack {
 	t := doc.Document.Tracking
 	return CSAFTrack{ID: t.ID, Version: t.Version, InitialReleaseDate: t.InitialReleaseDate,
-		CurrentReleaseDate: t.CurrentReleaseDate, Path: CSAFPath(t.ID, t.InitialReleaseDate)}, nil
+		CurrentReleaseDate: t.CurrentReleaseDate, Path: CSAFPath(t.ID, t.InitialReleaseDate)}
 }
 
 // vulnGroup is one CSAF vulnerability: advisories joined by shared ids.
