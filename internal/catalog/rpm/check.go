@@ -1,10 +1,13 @@
 package rpm
 
 import (
+	"bytes"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/knqyf263/go-rpmdb/pkg/bdb"
@@ -18,26 +21,36 @@ import (
 // standard output. check walks the file first, with go-rpmdb's own page
 // parsers, the way its reader will, and refuses those shapes. What it lets
 // through, go-rpmdb either reads or reports as an error.
+//
+// For SQLite, go-rpmdb's reader stops at the first row it cannot read
+// without saying so (a damaged overflow page truncates the package list),
+// and on a database without the Packages table its goroutine blocks
+// forever. check counts the table's rows first; Catalog compares.
 
 var errCorrupt = errors.New("corrupt rpm database")
 
-func check(f *os.File) error {
+// check returns the number of packages the database holds when it can
+// tell (SQLite), else -1.
+func check(f *os.File) (int, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return err
+		return -1, err
 	}
 	head := make([]byte, 512)
 	n, _ := f.ReadAt(head, 0)
 	head = head[:n]
 	if len(head) >= 4 && binary.LittleEndian.Uint32(head) == ndbMagic {
-		return checkNDB(f, st.Size())
+		return -1, checkNDB(f, st.Size())
+	}
+	if bytes.HasPrefix(head, []byte("SQLite format 3\x00")) {
+		return countSQLite(f.Name())
 	}
 	if len(head) == 512 {
 		if md, err := bdb.ParseHashMetadataPage(head); err == nil {
-			return checkBDB(f, st.Size(), md)
+			return -1, checkBDB(f, st.Size(), md)
 		}
 	}
-	return nil // SQLite, or not a database: go-rpmdb says which
+	return -1, nil // not a database: go-rpmdb says so
 }
 
 func checkBDB(f io.ReaderAt, size int64, md *bdb.HashMetadataPage) error {
@@ -163,4 +176,17 @@ func checkNDB(f io.ReaderAt, size int64) error {
 		}
 	}
 	return nil
+}
+
+func countSQLite(file string) (int, error) {
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: file}).EscapedPath()+"?mode=ro&immutable=1")
+	if err != nil {
+		return -1, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM Packages").Scan(&n); err != nil {
+		return -1, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	return n, nil
 }

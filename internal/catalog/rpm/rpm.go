@@ -71,8 +71,9 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	}
 	defer os.Remove(tmp.Name())
 	n, err := tmp.ReadFrom(ioLimit(f))
+	held := -1
 	if err == nil && n <= limits.RPMDBBytes {
-		err = check(tmp)
+		held, err = check(tmp)
 	}
 	tmp.Close()
 	if err != nil {
@@ -84,6 +85,9 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	pkgs, err := list(tmp.Name())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if held >= 0 && len(pkgs) != held {
+		return nil, fmt.Errorf("%s: %w: read %d of the %d packages it holds (a damaged page)", p, errCorrupt, len(pkgs), held)
 	}
 	root, rel := catalog.RootRelease(fsys, p, dbFile(p))
 	r := distro.Release{ID: rel.ID, VersionID: rel.VersionID}

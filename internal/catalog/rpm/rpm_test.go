@@ -3,6 +3,7 @@ package rpm
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/binary"
 	"os"
 	"os/exec"
@@ -262,10 +263,23 @@ func TestCorruptRealDatabases(t *testing.T) {
 		t.Fatal("no overflow page")
 		return nil
 	}
+	// Page 60 of the Rocky 9 database is an overflow page of a package's
+	// header blob: damaged, go-rpmdb's reader returns 1 package of 142
+	// and no error.
+	sqliteDamaged := func() []byte {
+		b := bytes.Clone(rpmdbFixture(t, "rockylinux-9/rpmdb.sqlite"))
+		ps := int(binary.BigEndian.Uint16(b[16:]))
+		for i := range 16 {
+			b[60*ps+i] = 0xee
+		}
+		return b
+	}
 	for name, tc := range map[string]struct {
 		path, want string
 		data       []byte
 	}{
+		"SQLite page damaged":             {"var/lib/rpm/rpmdb.sqlite", "corrupt rpm database", sqliteDamaged()},
+		"SQLite without a Packages table": {"var/lib/rpm/rpmdb.sqlite", "no such table", sqliteWithout(t)},
 		"NDB blob length 4 GiB": {"usr/lib/sysimage/rpm/Packages.db", "past the end of the file",
 			ndb(func(b []byte, blob int) { le.PutUint32(b[blob+12:], 0xfffffff0) })},
 		"NDB blob magic": {"usr/lib/sysimage/rpm/Packages.db", "no blob",
@@ -284,6 +298,24 @@ func TestCorruptRealDatabases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sqliteWithout returns a valid SQLite database that has no Packages table.
+func sqliteWithout(t *testing.T) []byte {
+	p := filepath.Join(t.TempDir(), "other.sqlite")
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE Other (blob BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // FuzzDatabase feeds arbitrary bytes to the reader as each of the three
