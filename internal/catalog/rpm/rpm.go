@@ -112,10 +112,7 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 		if d := r.PURLDistro(); d != "" {
 			q = append(q, packageurl.Qualifier{Key: "distro", Value: d})
 		}
-		ns := r.ID
-		if ns == "" {
-			ns = "redhat"
-		}
+		ns := purlNamespace(r.ID)
 		pkg := sbom.Package{
 			Name: pi.Name, Version: v, Ecosystem: sbom.Ecosystem(eco),
 			PURL:      packageurl.NewPackageURL("rpm", ns, pi.Name, pi.Version+"-"+pi.Release, q, "").ToString(),
@@ -144,6 +141,22 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 		res.Packages = append(res.Packages, pkg)
 	}
 	return res, nil
+}
+
+// purlNamespace is the purl namespace (the vendor) of a distribution's rpm
+// packages, as the purl specification's examples and Syft write it:
+// "redhat" for RHEL, "opensuse" for openSUSE's flavours, "suse" for SLES,
+// else os-release's ID ("fedora", "centos", "almalinux", "rocky").
+func purlNamespace(id string) string {
+	switch {
+	case id == "" || id == "rhel":
+		return "redhat"
+	case strings.HasPrefix(id, "opensuse"):
+		return "opensuse"
+	case id == "sles" || id == "sled":
+		return "suse"
+	}
+	return id
 }
 
 // dbFile returns which of the database paths p ends with.

@@ -100,7 +100,7 @@ func TestRealDatabases(t *testing.T) {
 		{"SQLite/Fedora35", "fedora35/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "ID=fedora\nVERSION_ID=35\n", "Fedora35WithSQLite3", 138,
 			"pkg:rpm/fedora/openssl-libs@1.1.1l-2.fc35?arch=x86_64&distro=fedora-35&epoch=1"},
 		{"NDB/SLE15", "sle15-bci/Packages.db", "usr/lib/sysimage/rpm/Packages.db", "ID=\"sles\"\nVERSION_ID=\"15.3\"\n", "SLE15WithNDB", 35,
-			"pkg:rpm/sles/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3"},
+			"pkg:rpm/suse/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := fstest.MapFS{
