@@ -3,6 +3,7 @@
 package source
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -158,7 +159,15 @@ func loadSBOM(path string) (*Result, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limits.SBOMBytes+1))
+	notSBOM := fmt.Errorf("%s: not a lockfile or manifest hallmark reads, nor a CycloneDX or SPDX JSON document", path)
+	// A JSON document starts with "{" (after a BOM or blanks): anything else
+	// is refused from its first bytes, never read whole (a 5 GB tarball).
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(512)
+	if t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n"); len(t) > 0 && t[0] != '{' || len(head) == 0 {
+		return nil, notSBOM
+	}
+	b, err := io.ReadAll(io.LimitReader(br, limits.SBOMBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -181,7 +190,7 @@ func loadSBOM(path string) (*Result, error) {
 		doc.Source = path
 		return &Result{Kind: KindSPDX, Document: doc}, nil
 	}
-	return nil, fmt.Errorf("%s: not a lockfile or manifest hallmark reads, nor a CycloneDX or SPDX JSON document", path)
+	return nil, notSBOM
 }
 
 // Sniff tells a CycloneDX JSON document from an SPDX JSON document by their

@@ -93,3 +93,23 @@ func TestSingleBinaryLocations(t *testing.T) {
 		}
 	}
 }
+
+// A large file that is not JSON is refused from its first bytes (the error
+// says what it is not), never read whole: a sparse file past the SBOM size
+// limit gives the format error, not the size error.
+func TestLargeNonJSONFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "artifact.bin")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\x7fELF not really")
+	if err := f.Truncate(limits.SBOMBytes + 1<<20); err != nil {
+		t.Skip(err)
+	}
+	f.Close()
+	_, err = Load(context.Background(), p, Options{Catalog: catalog.Options{Catalogers: all.Catalogers()}})
+	if err == nil || !strings.Contains(err.Error(), "not a lockfile or manifest") {
+		t.Fatalf("err = %v", err)
+	}
+}
