@@ -160,6 +160,7 @@ func TestEveryRealDatabase(t *testing.T) {
 		"fedora35-plus-mongo/rpmdb.sqlite": "Fedora35PlusMongoDBWithSQLite3",
 	} {
 		t.Run(fixture, func(t *testing.T) {
+			t.Parallel()
 			p := "var/lib/rpm/" + filepath.Base(fixture)
 			res, err := New().Catalog(t.Context(), fstest.MapFS{p: {Data: rpmdbFixture(t, fixture)}}, p)
 			if err != nil {
