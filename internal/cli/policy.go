@@ -102,7 +102,7 @@ Exit status:
 	cmd.Flags().StringVarP(&f.format, "output-format", "o", "table", "output format: "+strings.Join(policyFormats, ", "))
 	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
 	addDBFlag(cmd, &f.db)
-	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX or CycloneDX VEX document (repeatable)")
+	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX, CycloneDX VEX or CSAF 2.0 document (repeatable)")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")
 	addSourceFlags(cmd, &f.src)
 	return cmd

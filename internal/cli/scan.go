@@ -75,7 +75,7 @@ Exit status (the first that applies):
 	cmd.Flags().StringVarP(&f.format, "output-format", "o", "table", "output format: "+strings.Join(scanFormats, ", "))
 	cmd.Flags().StringVar(&f.outFile, "output", "", "write to FILE instead of standard output")
 	addDBFlag(cmd, &f.db)
-	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX or CycloneDX VEX document (repeatable)")
+	cmd.Flags().StringArrayVar(&f.vex, "vex", nil, "apply an OpenVEX, CycloneDX VEX or CSAF 2.0 document (repeatable)")
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "none", "exit 1 when a finding is at or above: none, low, medium, high, critical")
 	cmd.Flags().StringVar(&f.cdxVersion, "cyclonedx-version", "1.7", "CycloneDX spec version for -o cyclonedx-json: 1.7 or 1.6")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "fail (exit 2) when any file cannot be read")

@@ -180,6 +180,6 @@ func newPushCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&f.token, "token", "", "API token (default $HALLMARK_TOKEN)")
 	cmd.Flags().StringVar(&f.product, "product", "", "product name (created on first push)")
 	cmd.Flags().StringVar(&f.version, "version", "", "release version")
-	cmd.Flags().StringVar(&f.vexFile, "vex", "", "also upload this VEX document (OpenVEX or CycloneDX)")
+	cmd.Flags().StringVar(&f.vexFile, "vex", "", "also upload this VEX document (OpenVEX, CycloneDX or CSAF 2.0)")
 	return cmd
 }

@@ -131,7 +131,7 @@ vulnerability data).`,
 	fl.StringVarP(&f.format, "output-format", "o", "text", "output format: text, json")
 	fl.StringVar(&f.policy, "policy", "", "evaluate this policy file (see hallmark policy) over the verified SBOM attestation")
 	addDBFlag(cmd, &f.db)
-	fl.StringArrayVar(&f.vex, "vex", nil, "with --policy: apply an OpenVEX or CycloneDX VEX document (repeatable)")
+	fl.StringArrayVar(&f.vex, "vex", nil, "with --policy: apply an OpenVEX, CycloneDX VEX or CSAF 2.0 document (repeatable)")
 	return cmd
 }
 

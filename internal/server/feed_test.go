@@ -312,3 +312,58 @@ func mustTime(s string) time.Time {
 	}
 	return t
 }
+
+// A CSAF VEX document uploaded with a release (push --vex) is recorded as
+// its triage, and the release's own CSAF export says the same.
+func TestCSAFImport(t *testing.T) {
+	sb := npmSBOM(t)
+	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		dbDir := t.TempDir()
+		importDB(t, dbDir)
+		srv := server.New(server.Config{Store: st, DBDir: dbDir})
+		admin, _ := srv.Bootstrap(ctx, "")
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		c := api{t, hs.URL}
+		var supplier bytes.Buffer
+		err := vex.WriteCSAF(&supplier, vex.CSAFInput{Publisher: vex.CSAFPublisher{Name: "Upstream", Namespace: "https://upstream.example"}, Product: "npm-cli",
+			Releases: []vex.CSAFRelease{{Version: "10.9.0", Findings: []vex.CSAFFinding{{
+				Vulnerability: "CVE-2024-37890", Component: vex.CSAFComponent{Ref: "pkg:npm/ws@7.5.9", Name: "ws", Version: "7.5.9", PURL: "pkg:npm/ws@7.5.9"},
+				Triage: []vex.Triage{{Status: "not_affected", Justification: "vulnerable_code_cannot_be_controlled_by_adversary", Detail: "no untrusted peers"}}}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.9.0", sb, supplier.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var up struct {
+			Release struct{ ID string } `json:"release"`
+		}
+		json.Unmarshal(out, &up)
+		_, b := c.do("GET", "/api/v1/releases/"+up.Release.ID+"/findings", admin, nil, "")
+		var fs []struct {
+			VulnID, Package string
+			VEX             struct{ Status, Justification string }
+		}
+		json.Unmarshal(b, &fs)
+		triaged := 0
+		for _, f := range fs {
+			if f.Package == "pkg:npm/ws@7.5.9" && f.VulnID == "GHSA-3h5v-q93c-6h6q" {
+				if f.VEX.Status != "not_affected" || f.VEX.Justification != "vulnerable_code_cannot_be_controlled_by_adversary" {
+					t.Errorf("ws finding after a CSAF upload: %+v", f)
+				}
+				triaged++
+			}
+		}
+		if triaged != 1 {
+			t.Fatalf("ws finding not found: %.2000s", b)
+		}
+		code, doc := c.do("GET", "/api/v1/releases/"+up.Release.ID+"/vex?format=csaf", admin, nil, "")
+		if code != 200 || !strings.Contains(string(doc), `"label": "vulnerable_code_cannot_be_controlled_by_adversary"`) {
+			t.Errorf("export after import: %d %.600s", code, doc)
+		}
+		checkCSAF(t, "export after a CSAF import", doc)
+	})
+}
