@@ -319,7 +319,8 @@ with --policy, its SBOM attestation against your policy) — themselves TUF
 targets that hallmark release --repo published — and only then install the
 file into --to, atomically. Trusted metadata is kept in the user cache
 directory; a corrupt cache restarts from the trusted root.`,
-		Example: `  hallmark update --repo https://updates.example.com --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub --builder-id https://ci.example.com/b`,
+		Example: `  hallmark update --repo https://updates.example.com --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub --builder-id https://ci.example.com/b
+  hallmark update --repo /media/usb/updates --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub   # an offline copy`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if repo == "" || rootFile == "" || to == "" {
@@ -351,7 +352,11 @@ directory; a corrupt cache restarts from the trusted root.`,
 				return withCode(ExitError, err)
 			}
 			defer os.RemoveAll(work)
-			opts := tuf.ClientOptions{RepoURL: repo, Root: rootBytes, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(repo))}
+			repoURL, client, err := tuf.Repository(repo) // a URL, or a local copy of the repository
+			if err != nil {
+				return withCode(ExitError, err)
+			}
+			opts := tuf.ClientOptions{RepoURL: repoURL, HTTPClient: client, Root: rootBytes, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(repo))}
 			tmp := filepath.Join(work, filepath.Base(args[0]))
 			custom, err := tuf.Fetch(opts, args[0], tmp)
 			if err != nil {
@@ -420,7 +425,7 @@ directory; a corrupt cache restarts from the trusted root.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&repo, "repo", "", "repository base URL")
+	cmd.Flags().StringVar(&repo, "repo", "", "repository base URL, or a local copy of the repository (offline sites)")
 	cmd.Flags().StringVar(&rootFile, "root", "", "the trusted root metadata (1.root.json), received out of band")
 	cmd.Flags().StringVar(&to, "to", "", "directory to install into")
 	cmd.Flags().StringVar(&key, "key", "", "the supplier's public key: verify the target's signature and provenance before installing")

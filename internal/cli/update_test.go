@@ -71,6 +71,11 @@ func TestReleaseRepoUpdate(t *testing.T) {
 	if b, _ := os.ReadFile(at("installed/app")); string(b) != "the app, version 1" {
 		t.Errorf("installed %q", b)
 	}
+	// An offline site: the same update from a local copy of the repository.
+	code, _, errs = runPW(t, "update", "--repo", at("repo"), "--root", root, "app/1.0.0/app", "--to", at("offline"), "--key", at("rel.pub"), "--builder-id", "https://ci.example.com/b")
+	if b, _ := os.ReadFile(at("offline/app")); code != 0 || string(b) != "the app, version 1" {
+		t.Fatalf("update from a directory: %d %s", code, errs)
+	}
 	// The online key's public half is not the supplier's signing key.
 	os.Remove(at("installed/app"))
 	code, _, errs = runPW(t, "update", "--repo", srv.URL, "--root", root, "app/1.0.0/app", "--to", at("installed"), "--key", at("online.pub"))
