@@ -112,6 +112,33 @@ func TestAttacks(t *testing.T) {
 			t.Fatal("metadata signed by other keys accepted")
 		}
 	})
+	t.Run("endless data: a target longer than its declared length", func(t *testing.T) {
+		dir, srv := repoWithTarget(t, k, now)
+		matches, _ := filepath.Glob(filepath.Join(dir, "targets", "app", "1.0.0", "*.app.bin"))
+		for _, m := range matches {
+			os.WriteFile(m, []byte("release 1.0.0"+strings.Repeat(" and more", 10_000)), 0o644)
+		}
+		err := fetchErr(dir, srv, t.TempDir(), time.Time{}, root(t, dir))
+		if err == nil || !strings.Contains(err.Error(), "length") {
+			t.Fatalf("a target longer than declared: %v", err)
+		}
+	})
+	t.Run("rollback: a lower targets version (signed snapshot, online key stolen)", func(t *testing.T) {
+		dir, srv := repoWithTarget(t, k, now)
+		cache := t.TempDir()
+		if err := fetchErr(dir, srv, cache, time.Time{}, root(t, dir)); err != nil {
+			t.Fatal(err)
+		}
+		// The attacker holds the online key and publishes a snapshot that
+		// points back at targets version 1 (before app.bin was added).
+		if err := publishSnapshot(dir, k.Online, DefaultExpiries, now, map[string]int64{"targets": 1}); err != nil {
+			t.Fatal(err)
+		}
+		err := fetchErr(dir, srv, cache, time.Time{}, root(t, dir))
+		if err == nil || !strings.Contains(err.Error(), "targets") {
+			t.Fatalf("targets rollback: %v", err)
+		}
+	})
 	t.Run("corrupt local cache recovers from the trusted root", func(t *testing.T) {
 		dir, srv := repoWithTarget(t, k, now)
 		cache := t.TempDir()
