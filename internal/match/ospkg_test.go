@@ -2,6 +2,7 @@ package match
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/catalog"
 	"github.com/hallmark-dev/hallmark/internal/catalog/all"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
 	"github.com/hallmark-dev/hallmark/internal/schematest"
 	"github.com/hallmark-dev/hallmark/internal/sharedtest"
 	"github.com/hallmark-dev/hallmark/internal/source"
@@ -90,6 +93,32 @@ func findingIDs(res *Result) map[string][]string {
 	for _, f := range res.Findings {
 		for _, a := range f.Advisories {
 			out[names[f.PackageID]] = append(out[names[f.PackageID]], a.ID)
+		}
+	}
+	return out
+}
+
+func flatIDs(m map[string][]string) []string {
+	var out []string
+	for name, ids := range m {
+		for _, id := range ids {
+			out = append(out, name+" "+id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func firstDiff(want, got []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(got, w) && len(out) < 5 {
+			out = append(out, "-"+w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) && len(out) < 10 {
+			out = append(out, "+"+g)
 		}
 	}
 	return out
@@ -179,6 +208,37 @@ func TestAlmaLinux9(t *testing.T) {
 		}
 	}
 	t.Logf("%d packages, %d findings, %d packages with findings", len(doc.Packages), len(res.Findings), len(ids))
+
+	// The SBOM written and read back (CycloneDX, SPDX) matches exactly as
+	// the direct scan: the epoch, distro and ecosystem survive.
+	for format, roundTrip := range map[string]func(*sbom.Document) (*sbom.Document, error){
+		"cyclonedx": func(d *sbom.Document) (*sbom.Document, error) {
+			var buf bytes.Buffer
+			if err := cyclonedx.Encode(&buf, d, cyclonedx.Options{}); err != nil {
+				return nil, err
+			}
+			return cyclonedx.Decode(&buf)
+		},
+		"spdx": func(d *sbom.Document) (*sbom.Document, error) {
+			var buf bytes.Buffer
+			if err := spdx.Encode(&buf, d); err != nil {
+				return nil, err
+			}
+			return spdx.Decode(&buf)
+		},
+	} {
+		back, err := roundTrip(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		again, err := Match(back, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := flatIDs(findingIDs(again)), flatIDs(ids); !slices.Equal(got, want) {
+			t.Errorf("%s round trip: %d findings, direct scan %d; first differences: %v", format, len(got), len(want), firstDiff(want, got))
+		}
+	}
 
 	// The same package at the version ALSA-2024:2447 fixes: that advisory
 	// and the older ones are gone, the newer one (fixed in
