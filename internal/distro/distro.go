@@ -23,6 +23,7 @@ type Release struct {
 func (r Release) Ecosystem() string {
 	major, minor, _ := strings.Cut(r.VersionID, ".")
 	minor, _, _ = strings.Cut(minor, ".")
+	minor = leadingDigits(minor) // Alpine edge: "3.21_alpha20240807"
 	switch r.ID {
 	case "debian":
 		if major == "" {
@@ -80,6 +81,14 @@ func (r Release) Ecosystem() string {
 	return ""
 }
 
+func leadingDigits(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}
+
 func withMajor(eco, major string) string {
 	if major == "" {
 		return eco
@@ -116,7 +125,7 @@ var eol = map[string]map[string]string{
 	"ubuntu": {"14.04": "2019-04-25", "16.04": "2021-04-30", "18.04": "2023-05-31", "20.04": "2025-05-29", "22.04": "2027-06-01", "24.04": "2029-05-31",
 		"23.10": "2024-07-11", "24.10": "2025-07-10", "25.04": "2026-01-15", "25.10": "2026-07-09"},
 	"alpine": {"3.15": "2023-11-01", "3.16": "2024-05-23", "3.17": "2024-11-22", "3.18": "2025-05-09", "3.19": "2025-11-01", "3.20": "2026-04-01",
-		"3.21": "2026-11-01", "3.22": "2027-05-01"},
+		"3.21": "2026-11-01", "3.22": "2027-05-01", "3.23": "2027-11-01"},
 	"almalinux": {"8": "2029-03-01", "9": "2032-05-31"},
 	"rocky":     {"8": "2029-05-31", "9": "2032-05-31"},
 	"centos":    {"7": "2024-06-30", "8": "2021-12-31"},

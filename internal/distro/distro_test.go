@@ -22,6 +22,7 @@ func TestEcosystem(t *testing.T) {
 		{Release{"wolfi", "20230201"}, "Wolfi", "wolfi-20230201"},
 		{Release{"plan9", "4"}, "", "plan9-4"},
 		{Release{"clnstrt", ""}, "CleanStart", "clnstrt"},
+		{Release{"alpine", "3.21_alpha20240807"}, "Alpine:v3.21", "alpine-3.21_alpha20240807"},
 		{Release{"cleanstart", ""}, "CleanStart", "cleanstart"},
 		{Release{"opensuse-leap", "15.5"}, "openSUSE:Leap 15.5", "opensuse-leap-15.5"},
 		{Release{"opensuse-tumbleweed", "20240101"}, "openSUSE:Tumbleweed", "opensuse-tumbleweed-20240101"},
