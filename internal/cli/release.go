@@ -304,7 +304,11 @@ func publishRelease(e *env, f releaseFlags, m *release.Manifest) error {
 	if err != nil {
 		return err
 	}
-	return tuf.AddToRole(f.repo, role, tuf.Keys{Offline: ks[0], Online: ks[1]}, tuf.DefaultExpiries, time.Now().UTC(), ts)
+	exp, err := tuf.RepoExpiries(f.repo)
+	if err != nil {
+		return err
+	}
+	return tuf.AddToRole(f.repo, role, tuf.Keys{Offline: ks[0], Online: ks[1]}, exp, time.Now().UTC(), ts)
 }
 
 // uploadRelease sends the release's SBOM, VEX and signed manifest to a

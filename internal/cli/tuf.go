@@ -48,8 +48,16 @@ func newTUFCmd(e *env) *cobra.Command {
 		}
 		return tuf.Keys{Offline: ks[0], Online: ks[1]}, nil
 	}
+	// exp: the expiries the repository was created with (tuf init's flags).
+	var exp tuf.Expiries
 	run := func(f func(args []string) error) func(*cobra.Command, []string) error {
-		return func(_ *cobra.Command, args []string) error {
+		return func(c *cobra.Command, args []string) error {
+			var err error
+			if c.Name() != "init" {
+				if exp, err = tuf.RepoExpiries(args[0]); err != nil {
+					return withCode(ExitError, err)
+				}
+			}
 			if err := f(args); err != nil {
 				var ee *exitError
 				if errors.As(err, &ee) {
@@ -62,6 +70,7 @@ func newTUFCmd(e *env) *cobra.Command {
 	}
 	now := func() time.Time { return time.Now().UTC() }
 
+	initExp := tuf.DefaultExpiries
 	initCmd := &cobra.Command{
 		Use: "init DIR", Short: "Create a repository (root 1 year, targets 3 months, snapshot 1 week, timestamp 1 day)", Args: cobra.ExactArgs(1),
 		RunE: run(func(args []string) error {
@@ -69,7 +78,7 @@ func newTUFCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := tuf.Init(args[0], k, tuf.DefaultExpiries, now()); err != nil {
+			if err := tuf.Init(args[0], k, initExp, now()); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: TUF repository in %s; give customers %s\n", args[0], filepath.Join(args[0], "metadata", "1.root.json"))
@@ -77,6 +86,10 @@ func newTUFCmd(e *env) *cobra.Command {
 		}),
 	}
 	addKeys(initCmd, "offline key: signs root and targets")
+	initCmd.Flags().DurationVar(&initExp.Root, "root-expiry", initExp.Root, "how long root metadata is valid")
+	initCmd.Flags().DurationVar(&initExp.Targets, "targets-expiry", initExp.Targets, "how long targets metadata (and delegated roles) are valid")
+	initCmd.Flags().DurationVar(&initExp.Snapshot, "snapshot-expiry", initExp.Snapshot, "how long snapshot metadata is valid")
+	initCmd.Flags().DurationVar(&initExp.Timestamp, "timestamp-expiry", initExp.Timestamp, "how long timestamp metadata is valid (tuf refresh must run more often)")
 
 	var paths, delegateKeys []string
 	var threshold, delegateThreshold int
@@ -110,7 +123,7 @@ targets key (offline).`,
 			if len(ps) == 0 {
 				ps = []string{args[1] + "/*/*"}
 			}
-			if err := tuf.Delegate(args[0], k, tuf.DefaultExpiries, now(), tuf.Delegation{Role: args[1], Paths: ps, Keys: pubs, Threshold: delegateThreshold}); err != nil {
+			if err := tuf.Delegate(args[0], k, exp, now(), tuf.Delegation{Role: args[1], Paths: ps, Keys: pubs, Threshold: delegateThreshold}); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: %s delegated to role %s (%d key(s), threshold %d)\n", strings.Join(ps, ", "), args[1], len(pubs), delegateThreshold)
@@ -143,7 +156,7 @@ targets key (offline).`,
 					return err
 				}
 			}
-			if err := tuf.AddToRole(args[0], r, k, tuf.DefaultExpiries, now(), ts); err != nil {
+			if err := tuf.AddToRole(args[0], r, k, exp, now(), ts); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: published %d target(s) in role %s\n", len(ts), r)
@@ -167,7 +180,7 @@ targets key (offline).`,
 					return err
 				}
 			}
-			if err := tuf.Remove(args[0], r, k, tuf.DefaultExpiries, now(), args[1:]); err != nil {
+			if err := tuf.Remove(args[0], r, k, exp, now(), args[1:]); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: withdrew %d target(s) from role %s\n", len(args)-1, r)
@@ -239,7 +252,7 @@ top-level targets key. --online-key is the current online key.`,
 			if on == nil && args[1] != "snapshot" && args[1] != "timestamp" && args[1] != "root" {
 				return errors.New("--online-key is required (the snapshot and timestamp are signed again)")
 			}
-			if err := tuf.Rotate(args[0], r, tuf.DefaultExpiries, now()); err != nil {
+			if err := tuf.Rotate(args[0], r, exp, now()); err != nil {
 				if errors.Is(err, tuf.ErrStaged) {
 					fmt.Fprintf(e.stderr, "hallmark: %v\n", err)
 					return nil
@@ -266,7 +279,7 @@ top-level targets key. --online-key is the current online key.`,
 			if err != nil {
 				return err
 			}
-			return tuf.Refresh(args[0], tuf.Keys{Online: on}, tuf.DefaultExpiries, now())
+			return tuf.Refresh(args[0], tuf.Keys{Online: on}, exp, now())
 		}),
 	}
 	refreshCmd.Flags().StringVar(&online, "online-key", "", "online key: signs snapshot and timestamp")

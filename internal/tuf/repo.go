@@ -58,6 +58,12 @@ func Init(dir string, k Keys, exp Expiries, now time.Time) error {
 	if err := os.MkdirAll(targetsDir(dir), 0o755); err != nil {
 		return err
 	}
+	if exp.Root <= 0 || exp.Targets <= 0 || exp.Snapshot <= 0 || exp.Timestamp <= 0 {
+		return fmt.Errorf("expiries must be positive: %+v", exp)
+	}
+	if err := saveExpiries(dir, exp); err != nil {
+		return err
+	}
 	root := metadata.Root(now.Add(exp.Root))
 	root.Signed.ConsistentSnapshot = true
 	off, err := metadata.KeyFromPublicKey(k.Offline.Public())
@@ -354,4 +360,51 @@ func Describe(dir string, now time.Time) ([]Status, error) {
 		}
 	}
 	return out, nil
+}
+
+// configFile keeps the expiries chosen at init beside the metadata, so that
+// every later command signs with them.
+const configFile = ".hallmark-tuf.json"
+
+type repoConfig struct {
+	Root, Targets, Snapshot, Timestamp string
+}
+
+func saveExpiries(dir string, exp Expiries) error {
+	b, err := json.MarshalIndent(repoConfig{exp.Root.String(), exp.Targets.String(), exp.Snapshot.String(), exp.Timestamp.String()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, configFile), append(b, '\n'))
+}
+
+// RepoExpiries are the expiries the repository in dir was created with
+// (DefaultExpiries for a repository that recorded none).
+func RepoExpiries(dir string) (Expiries, error) {
+	b, err := os.ReadFile(filepath.Join(dir, configFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return DefaultExpiries, nil
+	}
+	if err != nil {
+		return Expiries{}, err
+	}
+	var c repoConfig
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Expiries{}, fmt.Errorf("%s: %w", configFile, err)
+	}
+	exp := DefaultExpiries
+	for _, f := range []struct {
+		s string
+		d *time.Duration
+	}{{c.Root, &exp.Root}, {c.Targets, &exp.Targets}, {c.Snapshot, &exp.Snapshot}, {c.Timestamp, &exp.Timestamp}} {
+		if f.s == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f.s)
+		if err != nil || d <= 0 {
+			return Expiries{}, fmt.Errorf("%s: expiry %q", configFile, f.s)
+		}
+		*f.d = d
+	}
+	return exp, nil
 }

@@ -151,3 +151,35 @@ func TestAttacks(t *testing.T) {
 		}
 	})
 }
+
+// The expiries chosen at init are kept and used by every later signature.
+func TestRepoExpiries(t *testing.T) {
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	exp := Expiries{Root: 48 * time.Hour, Targets: 24 * time.Hour, Snapshot: 12 * time.Hour, Timestamp: time.Hour}
+	k := newKeys(t)
+	if err := Init(dir, k, exp, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := RepoExpiries(dir)
+	if err != nil || got != exp {
+		t.Fatalf("RepoExpiries = %+v, %v", got, err)
+	}
+	if err := Refresh(dir, k, got, now); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := Describe(dir, now)
+	if !st[3].Expires.Equal(now.Add(time.Hour)) || !st[0].Expires.Equal(now.Add(48*time.Hour)) {
+		t.Errorf("expiries: %+v", st)
+	}
+	if d, _ := RepoExpiries(t.TempDir()); d != DefaultExpiries {
+		t.Error("a repository without a record does not get the defaults")
+	}
+	os.WriteFile(filepath.Join(dir, configFile), []byte(`{"Timestamp":"-1h"}`), 0o644)
+	if _, err := RepoExpiries(dir); err == nil {
+		t.Error("a negative expiry was accepted")
+	}
+	if err := Init(t.TempDir(), k, Expiries{}, now); err == nil {
+		t.Error("zero expiries accepted")
+	}
+}
