@@ -35,6 +35,9 @@ func TestScanCSAF(t *testing.T) {
 		t.Errorf("tracking: %.1500s", out)
 	}
 	schematest.BSIValidateCSAF(t, map[string][]byte{"scan -o csaf of npm/cli": []byte(out)})
+	if !strings.Contains(out, `"vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"`) {
+		t.Error("ws's CVSS v3.1 vector is not among the scores")
+	}
 	if _, again, _ := run(t, args...); again != out {
 		t.Error("two scans gave different documents")
 	}

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	gocvss30 "github.com/pandatix/go-cvss/30"
+	gocvss31 "github.com/pandatix/go-cvss/31"
+
 	"github.com/hallmark-dev/hallmark/internal/match"
 )
 
@@ -91,6 +94,9 @@ type CSAFFinding struct {
 	// Score its CVSS base score when known.
 	Severity string
 	Score    float64
+	// CVSSVector is the advisory's CVSS v3.0 or v3.1 vector, when known
+	// (others, v4.0 included, are not in CSAF 2.0 and are left out).
+	CVSSVector string
 	// ComponentFixed are the component versions with the fix.
 	ComponentFixed []string
 	FirstSeen      time.Time
@@ -243,6 +249,7 @@ type csafVuln struct {
 	ProductStatus *csafStatus       `json:"product_status,omitempty"`
 	References    []csafRef         `json:"references,omitempty"`
 	Remediations  []csafRemediation `json:"remediations,omitempty"`
+	Scores        []csafScore       `json:"scores,omitempty"`
 	Threats       []csafThreat      `json:"threats,omitempty"`
 	Title         string            `json:"title,omitempty"`
 }
@@ -277,6 +284,54 @@ type csafRemediation struct {
 	GroupIDs   []string `json:"group_ids,omitempty"`
 	ProductIDs []string `json:"product_ids,omitempty"`
 	URL        string   `json:"url,omitempty"`
+}
+
+type csafScore struct {
+	CVSSV3   *csafCVSS3 `json:"cvss_v3,omitempty"`
+	Products []string   `json:"products"`
+}
+
+// csafCVSS3 is the part of FIRST's CVSS v3 JSON schema hallmark writes:
+// the base score as the vector computes it.
+type csafCVSS3 struct {
+	Version      string  `json:"version"`
+	VectorString string  `json:"vectorString"`
+	BaseScore    float64 `json:"baseScore"`
+	BaseSeverity string  `json:"baseSeverity"`
+}
+
+// cvss3 reads a CVSS v3.0 or v3.1 vector with github.com/pandatix/go-cvss
+// (as package match scores it); ok is false for anything else.
+func cvss3(vector string) (c csafCVSS3, ok bool) {
+	switch {
+	case strings.HasPrefix(vector, "CVSS:3.1/"):
+		v, err := gocvss31.ParseVector(vector)
+		if err != nil {
+			return c, false
+		}
+		c = csafCVSS3{Version: "3.1", VectorString: v.Vector(), BaseScore: v.BaseScore()}
+	case strings.HasPrefix(vector, "CVSS:3.0/"):
+		v, err := gocvss30.ParseVector(vector)
+		if err != nil {
+			return c, false
+		}
+		c = csafCVSS3{Version: "3.0", VectorString: v.Vector(), BaseScore: v.BaseScore()}
+	default:
+		return c, false
+	}
+	switch s := c.BaseScore; {
+	case s == 0:
+		c.BaseSeverity = "NONE"
+	case s < 4:
+		c.BaseSeverity = "LOW"
+	case s < 7:
+		c.BaseSeverity = "MEDIUM"
+	case s < 9:
+		c.BaseSeverity = "HIGH"
+	default:
+		c.BaseSeverity = "CRITICAL"
+	}
+	return c, true
 }
 
 type csafThreat struct {
@@ -730,6 +785,8 @@ func vulnerability(product string, g vulnGroup) csafVuln {
 	}
 
 	st := &csafStatus{}
+	scores := map[string][]string{} // vector -> product ids, one vector per product (6.1.7)
+	scored := map[string]bool{}
 	flags := map[string][]string{}   // label -> product ids
 	threats := map[string][]string{} // details -> product ids
 	type remKey struct{ category, details string }
@@ -739,6 +796,10 @@ func vulnerability(product string, g vulnGroup) csafVuln {
 		pid := CSAFProductID(product, gf.release, f.Component.Ref)
 		cur := f.current()
 		comp := componentName(f.Component)
+		if _, ok := cvss3(f.CVSSVector); ok && !scored[pid] {
+			scored[pid] = true
+			scores[f.CVSSVector] = append(scores[f.CVSSVector], pid)
+		}
 		switch cur.Status {
 		case match.StatusNotAffected:
 			st.KnownNotAffected = append(st.KnownNotAffected, pid)
@@ -779,6 +840,10 @@ func vulnerability(product string, g vulnGroup) csafVuln {
 				threats[cur.Detail] = append(threats[cur.Detail], pid)
 			}
 		}
+	}
+	for _, vec := range sortedKeys(scores) {
+		c, _ := cvss3(vec)
+		v.Scores = append(v.Scores, csafScore{CVSSV3: &c, Products: uniqueSorted(scores[vec])})
 	}
 	for _, l := range sortedKeys(flags) {
 		v.Flags = append(v.Flags, csafFlag{Label: l, ProductIDs: uniqueSorted(flags[l])})
@@ -906,7 +971,7 @@ func CSAFReleaseOf(res *match.Result, version string, at time.Time) CSAFRelease 
 			c.Ref = p.ID
 		}
 		cf := CSAFFinding{Vulnerability: f.ID, Aliases: f.Aliases, Component: c, Summary: f.Summary,
-			Severity: f.Severity.Level.String(), Score: f.Severity.Score, ComponentFixed: f.Fixed, FirstSeen: at}
+			Severity: f.Severity.Level.String(), Score: f.Severity.Score, CVSSVector: f.Severity.Vector, ComponentFixed: f.Fixed, FirstSeen: at}
 		if f.Status != "" {
 			cf.Triage = []Triage{{Status: f.Status, Justification: f.Justification, Detail: f.StatusDetail, Author: f.StatusSource, At: at}}
 		}

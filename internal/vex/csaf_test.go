@@ -141,7 +141,7 @@ func sampleInput() CSAFInput {
 			Version: "1.2.0", Recorded: t0,
 			Findings: []CSAFFinding{
 				{Vulnerability: "GHSA-3h5v-q93c-6h6q", Aliases: []string{"CVE-2024-37890"}, Component: ws, Summary: "ws DoS with many HTTP headers",
-					Severity: "HIGH", Score: 7.5, ComponentFixed: []string{"7.5.10"}, FirstSeen: t0},
+					Severity: "HIGH", Score: 7.5, CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", ComponentFixed: []string{"7.5.10"}, FirstSeen: t0},
 				{Vulnerability: "GHSA-35jh-r3h4-6jhm", Aliases: []string{"CVE-2021-23337"}, Component: lodash, Summary: "Command injection in lodash",
 					FirstSeen: t0, Triage: []Triage{
 						{Status: match.StatusUnderInvestigation, Author: "alice", At: t1},
@@ -217,6 +217,10 @@ func TestWriteCSAF(t *testing.T) {
 	ws := d.Vulnerabilities[1]
 	if diff := cmp.Diff([]csafID{{"GitHub Security Advisories", "GHSA-3h5v-q93c-6h6q"}, {"Go Vulnerability Database", "GO-2024-0001"}}, ws.IDs); diff != "" {
 		t.Errorf("ws ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]csafScore{{CVSSV3: &csafCVSS3{Version: "3.1", VectorString: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", BaseScore: 7.5, BaseSeverity: "HIGH"},
+		Products: []string{"release:app@1.2.0/component:pkg:npm/ws@7.5.9"}}}, ws.Scores); diff != "" {
+		t.Errorf("ws scores (-want +got):\n%s", diff)
 	}
 	if ws.Remediations[0].Category != "none_available" || !strings.Contains(ws.Remediations[0].Details, "fixed in 7.5.10") {
 		t.Errorf("ws remediation %+v", ws.Remediations)
