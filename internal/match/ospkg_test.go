@@ -124,6 +124,87 @@ func firstDiff(want, got []string) []string {
 	return out
 }
 
+// checkRPMFindings: every matched advisory names the package in eco (the
+// release: never only another release), and the installed version is below
+// one of the fixed versions it lists.
+func checkRPMFindings(t *testing.T, doc *sbom.Document, res *Result, eco string) {
+	t.Helper()
+	byID := map[string]sbom.Package{}
+	for _, p := range doc.Packages {
+		byID[p.ID] = p
+	}
+	for _, f := range res.Findings {
+		p := byID[f.PackageID]
+		for _, a := range f.Advisories {
+			ok := false
+			for _, af := range a.Affected {
+				ok = ok || (af.Package.Ecosystem == eco && af.Package.Name == p.Name)
+			}
+			if !ok {
+				t.Errorf("%s %s: %s does not name it in %s", p.Name, p.Version, a.ID, eco)
+			}
+			iv, err := version.Parse(eco, p.Version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			below := false
+			for _, fx := range a.Fixed {
+				fv, err := version.Parse(eco, fx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				below = below || iv.Compare(fv) < 0
+			}
+			if !below {
+				t.Errorf("%s %s: %s fixed in %v, not above the installed version", p.Name, p.Version, a.ID, a.Fixed)
+			}
+		}
+	}
+}
+
+// TestAlmaLinux8 catalogs a real Berkeley DB rpm database with module
+// streams (go-rpmdb's CentOS 8 test database: AlmaLinux 8 rebuilds the same
+// packages; none of AlmaLinux's own is published with a test suite) under
+// an os-release that says AlmaLinux 8.2, against the AlmaLinux advisories.
+func TestAlmaLinux8(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+	if err != nil {
+		t.Skipf("go-rpmdb's module directory: %v", err)
+	}
+	rpmdb, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", "centos8-modularitylabel", "Packages"))
+	if err != nil {
+		t.Skipf("go-rpmdb's CentOS 8 database: %v", err)
+	}
+	db := openOSDB(t)
+	root := writeRootfs(t, map[string][]byte{
+		"etc/os-release":       []byte("NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.2\"\n"),
+		"var/lib/rpm/Packages": rpmdb,
+	})
+	doc := loadRootfs(t, root)
+	res, err := Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unchecked) > 0 {
+		t.Errorf("unchecked: %v", res.Unchecked[:min(5, len(res.Unchecked))])
+	}
+	ids := findingIDs(res)
+	for name, id := range map[string]string{
+		"openssl-libs": "ALSA-2022:1065", // 1:1.1.1c-15.el8, fixed in 1:1.1.1k-6.el8_5
+		"git-core":     "ALSA-2023:0610", // 2.18.4-2.el8_2, fixed in 2.31.1-3.el8_7
+	} {
+		if !slices.Contains(ids[name], id) {
+			t.Errorf("%s: %s not found (%v)", name, id, ids[name])
+		}
+	}
+	// A module stream's package (nodejs 1:10.21.0-3.module_el8.2.0+391+8da3adc6).
+	if len(ids["nodejs"]) == 0 {
+		t.Error("nodejs (a module stream package): no advisory found")
+	}
+	checkRPMFindings(t, doc, res, "AlmaLinux:8")
+	t.Logf("%d packages, %d findings, %d packages with findings", len(doc.Packages), len(res.Findings), len(ids))
+}
+
 // TestAlmaLinux9 catalogs a real rpm SQLite database (go-rpmdb's Rocky
 // Linux 9.3 test database, read from the module cache: no AlmaLinux 9
 // database is published with a test suite; both rebuild RHEL 9's packages
@@ -174,39 +255,7 @@ func TestAlmaLinux9(t *testing.T) {
 			t.Errorf("openssl-libs 1:3.0.7-24.el9: %s reported, fixed in an older version", id)
 		}
 	}
-	// Every matched advisory names the package in AlmaLinux:9 (never only
-	// in AlmaLinux:8), and the installed version is below a fixed version.
-	byID := map[string]sbom.Package{}
-	for _, p := range doc.Packages {
-		byID[p.ID] = p
-	}
-	for _, f := range res.Findings {
-		p := byID[f.PackageID]
-		for _, a := range f.Advisories {
-			ok := false
-			for _, af := range a.Affected {
-				ok = ok || (af.Package.Ecosystem == "AlmaLinux:9" && af.Package.Name == p.Name)
-			}
-			if !ok {
-				t.Errorf("%s %s: %s does not name it in AlmaLinux:9", p.Name, p.Version, a.ID)
-			}
-			iv, err := version.Parse("AlmaLinux:9", p.Version)
-			if err != nil {
-				t.Fatal(err)
-			}
-			below := false
-			for _, fx := range a.Fixed {
-				fv, err := version.Parse("AlmaLinux:9", fx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				below = below || iv.Compare(fv) < 0
-			}
-			if !below {
-				t.Errorf("%s %s: %s fixed in %v, not above the installed version", p.Name, p.Version, a.ID, a.Fixed)
-			}
-		}
-	}
+	checkRPMFindings(t, doc, res, "AlmaLinux:9")
 	t.Logf("%d packages, %d findings, %d packages with findings", len(doc.Packages), len(res.Findings), len(ids))
 
 	// The SBOM written and read back (CycloneDX, SPDX) matches exactly as
