@@ -31,8 +31,11 @@ const (
 	PropSourceRPM = "hallmark:rpm:source-rpm"
 	PropEpoch     = "hallmark:rpm:epoch"
 	PropVendor    = "hallmark:rpm:vendor"
-	PropArch      = catalog.PropOSArch
-	PropDistro    = catalog.PropOSDistro
+	// PropModularityLabel is a module stream package's label
+	// ("nodejs:10:8020020200707141642:6a468ee4": RHEL 8 and its rebuilds).
+	PropModularityLabel = "hallmark:rpm:modularitylabel"
+	PropArch            = catalog.PropOSArch
+	PropDistro          = catalog.PropOSDistro
 )
 
 // Cataloger reads rpm databases.
@@ -126,6 +129,7 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 			pkg.SetProperty(PropEpoch, strconv.Itoa(epoch))
 		}
 		pkg.SetProperty(PropVendor, pi.Vendor)
+		pkg.SetProperty(PropModularityLabel, pi.Modularitylabel)
 		pkg.SetProperty(PropArch, pi.Arch)
 		pkg.SetProperty(PropDistro, r.PURLDistro())
 		pkg.ID = pkg.Key()

@@ -174,6 +174,13 @@ func TestEveryRealDatabase(t *testing.T) {
 			if diff := cmp.Diff(expected(t, fn), got); diff != "" {
 				t.Errorf("package set differs from rpm -qa's (-want +got):\n%s", diff)
 			}
+			if fn == "CentOS8Modularitylabel" {
+				for _, p := range res.Packages {
+					if p.Name == "nodejs" && p.Properties[PropModularityLabel] != "nodejs:10:8020020200707141642:6a468ee4" {
+						t.Errorf("nodejs modularity label %q", p.Properties[PropModularityLabel])
+					}
+				}
+			}
 		})
 	}
 }
