@@ -84,7 +84,7 @@ Exit status (the first that applies):
 	cmd.Flags().BoolVar(&f.failOnUnchecked, "fail-on-unchecked", false, "exit 3 when any package could not be checked (no version, no data for its ecosystem)")
 	cmd.Flags().StringVar(&f.product, "product", "", "-o csaf: the product's name (default: the scanned path's base name)")
 	cmd.Flags().StringVar(&f.productVersion, "product-version", "", "-o csaf: the release's version (required with -o csaf)")
-	f.csaf.register(cmd.Flags(), false)
+	f.csaf.register(cmd, false)
 	return cmd
 }
 

@@ -71,7 +71,7 @@ stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 	cmd.Flags().StringSliceVar(&f.updateEcosystems, "update-ecosystem", nil, "with --update-every, only these OSV ecosystems (repeatable)")
 	cmd.Flags().DurationVar(&f.grace, "grace", 30*time.Second, "on SIGTERM, how long requests and the job in flight may take to finish")
 	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
-	f.adv.register(cmd.Flags(), true)
+	f.adv.register(cmd, true)
 	cmd.AddCommand(newExportFeedCmd(e))
 	return cmd
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/hallmark-dev/hallmark/internal/server"
 	"github.com/hallmark-dev/hallmark/internal/store"
@@ -23,7 +22,8 @@ type advisoryFlags struct {
 	key, publisher, namespace, contact, baseURL string
 }
 
-func (f *advisoryFlags) register(fl *pflag.FlagSet, signing bool) {
+func (f *advisoryFlags) register(cmd *cobra.Command, signing bool) {
+	fl := cmd.Flags()
 	if signing {
 		fl.StringVar(&f.baseURL, "csaf-base-url", "", "the https URL the advisory feed is published at (hallmark serve export-feed --out DIR served there), e.g. https://example.com/.well-known/csaf: each document names its canonical URL under it")
 		fl.StringVar(&f.key, "signing-key", "", "sign each CSAF document with this private key (password in $HALLMARK_PASSWORD): a Sigstore bundle beside it")
@@ -153,7 +153,7 @@ swapped in.`,
 	fl.StringVar(&database, "database", "", "PostgreSQL URL (postgres://...) instead of the SQLite file under --data")
 	fl.StringVar(&out, "out", "", "directory to write (replaced as a whole)")
 	fl.StringArrayVar(&products, "product", nil, "only this product (repeatable; default: every product)")
-	adv.register(fl, true)
+	adv.register(cmd, true)
 	return cmd
 }
 

@@ -334,7 +334,7 @@ file into --to, atomically. Trusted metadata is kept in the user cache
 directory; a corrupt cache restarts from the trusted root.`,
 		Example: `  hallmark update --repo https://updates.example.com --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub --builder-id https://ci.example.com/b
   hallmark update --repo /media/usb/updates --root 1.root.json app/1.4.0/app-linux-amd64 --to /opt/app --key vendor.pub   # an offline copy`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if repo == "" || rootFile == "" || to == "" {
 				return withCode(ExitError, errors.New("--repo, --root and --to are required"))
