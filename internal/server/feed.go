@@ -174,7 +174,14 @@ type FeedIndex struct {
 	// Updated is the newest document's current release date.
 	Updated   string      `json:"updated,omitempty"`
 	Documents []FeedEntry `json:"documents"`
+	// Skipped are releases whose document would have another's file name
+	// (versions that differ only in case or punctuation: CSAF 2.0 5.1
+	// folds them to the same name).
+	Skipped []string `json:"skipped,omitempty"`
 }
+
+// errSameName reports a document whose file name another already has.
+var errSameName = errors.New("two documents have the same file name")
 
 // Feed builds the advisory feed of products: every release with an open
 // finding gets its CSAF VEX document (signed when a key is configured),
@@ -194,8 +201,14 @@ func (s *Server) Feed(ctx context.Context, r *http.Request, products []store.Pro
 		if err != nil {
 			return nil, err
 		}
-		for i := range rels {
+		// Oldest first: when two versions fold to one file name, the one
+		// published first keeps it.
+		for i := len(rels) - 1; i >= 0; i-- {
 			e, ok, err := s.feedRelease(ctx, pub, p.Name, &rels[i], files)
+			if errors.Is(err, errSameName) {
+				idx.Skipped = append(idx.Skipped, err.Error())
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -260,7 +273,7 @@ func (s *Server) feedRelease(ctx context.Context, pub vex.CSAFPublisher, product
 	}
 	file := tr.Path
 	if _, dup := files[FeedDir+"/"+file]; dup {
-		return e, false, fmt.Errorf("%s %s: two documents are named %s: rename a product", product, rel.Version, file)
+		return e, false, fmt.Errorf("%s %s: %w: %s", product, rel.Version, errSameName, file)
 	}
 	name := path.Base(file)
 	s256, s512 := sha256.Sum256(doc), sha512.Sum512(doc)
@@ -324,11 +337,11 @@ func (s *Server) feedFile(r *http.Request, p *store.Product, name string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	for i := range rels {
+	for i := len(rels) - 1; i >= 0; i-- { // oldest first, as Feed
 		if vex.CSAFFilename(vex.CSAFTrackingID(p.Name, rels[i].Version)) != path.Base(doc) {
 			continue
 		}
-		if _, _, err := s.feedRelease(r.Context(), s.publisherFor(r), p.Name, &rels[i], files); err != nil {
+		if _, _, err := s.feedRelease(r.Context(), s.publisherFor(r), p.Name, &rels[i], files); err != nil && !errors.Is(err, errSameName) {
 			return nil, err
 		}
 	}

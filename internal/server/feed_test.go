@@ -176,6 +176,18 @@ func TestCSAFExportAndFeed(t *testing.T) {
 		if code, _ := c.do("GET", "/api/v1/products/npm-cli/advisories/index.json", "", nil, ""); code != 401 {
 			t.Errorf("anonymous feed: %d", code)
 		}
+		// A viewer of the product's team (no team: admin-made) reads it; a
+		// viewer of another team does not.
+		body, _ := json.Marshal(map[string]string{"name": "b", "role": "viewer", "team": "team-b"})
+		_, tb := c.do("POST", "/api/v1/tokens", admin, body, "application/json")
+		var tok struct{ Token string }
+		json.Unmarshal(tb, &tok)
+		for _, p := range []string{"/api/v1/products/npm-cli/advisories/index.json", "/api/v1/products/npm-cli/advisories/" + entry.Path,
+			"/api/v1/releases/" + relID + "/vex?format=csaf"} {
+			if code, _ := c.do("GET", p, tok.Token, nil, ""); code != 403 {
+				t.Errorf("team-b viewer: %s: %d, want 403", p, code)
+			}
+		}
 
 		// The export for a static host: provider-metadata.json too.
 		p, _ := st.Product(ctx, "npm-cli")
@@ -365,5 +377,38 @@ func TestCSAFImport(t *testing.T) {
 			t.Errorf("export after import: %d %.600s", code, doc)
 		}
 		checkCSAF(t, "export after a CSAF import", doc)
+	})
+}
+
+// Versions that CSAF's file name rule folds together (2.0 and 2_0): the
+// first published keeps the name, the other is listed as skipped.
+func TestCSAFSameName(t *testing.T) {
+	sb := npmSBOM(t)
+	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		dbDir := t.TempDir()
+		importDB(t, dbDir)
+		clk := &clock{t: mustTime("2026-11-02T08:00:00Z")}
+		srv := server.New(server.Config{Store: st, DBDir: dbDir, Now: clk.now})
+		admin, _ := srv.Bootstrap(ctx, "")
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		c := api{t, hs.URL}
+		for _, v := range []string{"2.0", "2_0"} {
+			if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", v, sb, nil); err != nil {
+				t.Fatal(err)
+			}
+			clk.add(3600e9)
+		}
+		code, b := c.do("GET", "/api/v1/products/npm-cli/advisories/index.json", admin, nil, "")
+		var idx server.FeedIndex
+		json.Unmarshal(b, &idx)
+		if code != 200 || len(idx.Documents) != 1 || idx.Documents[0].Version != "2.0" || len(idx.Skipped) != 1 || !strings.Contains(idx.Skipped[0], "npm-cli 2_0") {
+			t.Fatalf("index: %d %s", code, b)
+		}
+		code, doc := c.do("GET", "/api/v1/products/npm-cli/advisories/"+idx.Documents[0].Path, admin, nil, "")
+		if code != 200 || !strings.Contains(string(doc), `"name": "2.0"`) {
+			t.Errorf("document: %d %.300s", code, doc)
+		}
 	})
 }
