@@ -51,16 +51,12 @@ func TestCSAFExportAndFeed(t *testing.T) {
 	}
 	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		dbDir := t.TempDir()
-		importDB(t, dbDir)
 		clk := &clock{t: mustTime("2026-11-02T08:00:00Z")}
-		srv := server.New(server.Config{Store: st, DBDir: dbDir, Now: clk.now, Advisories: server.AdvisoryConfig{
-			Publisher: vex.CSAFPublisher{Name: "npm Example", Namespace: "https://npm.example"}, Signer: kp, EngineVersion: "test"}})
-		admin, _ := srv.Bootstrap(ctx, "")
-		hs := httptest.NewServer(srv.Handler())
-		defer hs.Close()
-		c := api{t, hs.URL}
-		pushTwoReleases(t, hs.URL, admin, sb, func() { clk.add(3600e9) })
+		cfg := server.Config{Store: st, Now: clk.now, Advisories: server.AdvisoryConfig{
+			Publisher: vex.CSAFPublisher{Name: "npm Example", Namespace: "https://npm.example"}, Signer: kp, EngineVersion: "test"}}
+		admin, c := csafServer(t, &cfg)
+		dbDir := cfg.DBDir
+		pushTwoReleases(t, c.base, admin, sb, func() { clk.add(3600e9) })
 		code, b := c.do("GET", "/api/v1/affected?id=CVE-2024-37890", admin, nil, "")
 		var aff server.AffectedAnswer
 		json.Unmarshal(b, &aff)
@@ -223,6 +219,23 @@ func TestCSAFExportAndFeed(t *testing.T) {
 	})
 }
 
+// csafServer starts a server of cfg (its DBDir set to fresh npm
+// vulnerability data) on loopback for the test and returns it, its first
+// admin token and a client.
+func csafServer(t *testing.T, cfg *server.Config) (string, api) {
+	t.Helper()
+	cfg.DBDir = t.TempDir()
+	importDB(t, cfg.DBDir)
+	srv := server.New(*cfg)
+	admin, err := srv.Bootstrap(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return admin, api{t, hs.URL}
+}
+
 // pushTwoReleases pushes npm/cli's SBOM as npm-cli 1 and, after between,
 // as npm-cli 2 with ws 7.5.9 upgraded past GHSA-3h5v-q93c-6h6q's fix
 // (8.18.0 is installed too).
@@ -331,13 +344,7 @@ func TestCSAFImport(t *testing.T) {
 	sb := npmSBOM(t)
 	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		dbDir := t.TempDir()
-		importDB(t, dbDir)
-		srv := server.New(server.Config{Store: st, DBDir: dbDir})
-		admin, _ := srv.Bootstrap(ctx, "")
-		hs := httptest.NewServer(srv.Handler())
-		defer hs.Close()
-		c := api{t, hs.URL}
+		admin, c := csafServer(t, &server.Config{Store: st})
 		var supplier bytes.Buffer
 		err := vex.WriteCSAF(&supplier, vex.CSAFInput{Publisher: vex.CSAFPublisher{Name: "Upstream", Namespace: "https://upstream.example"}, Product: "npm-cli",
 			Releases: []vex.CSAFRelease{{Version: "10.9.0", Findings: []vex.CSAFFinding{{
@@ -346,7 +353,7 @@ func TestCSAFImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.9.0", sb, supplier.Bytes())
+		out, err := server.Push(ctx, http.DefaultClient, c.base, admin, "npm-cli", "10.9.0", sb, supplier.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,16 +393,10 @@ func TestCSAFSameName(t *testing.T) {
 	sb := npmSBOM(t)
 	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		dbDir := t.TempDir()
-		importDB(t, dbDir)
 		clk := &clock{t: mustTime("2026-11-02T08:00:00Z")}
-		srv := server.New(server.Config{Store: st, DBDir: dbDir, Now: clk.now})
-		admin, _ := srv.Bootstrap(ctx, "")
-		hs := httptest.NewServer(srv.Handler())
-		defer hs.Close()
-		c := api{t, hs.URL}
+		admin, c := csafServer(t, &server.Config{Store: st, Now: clk.now})
 		for _, v := range []string{"2.0", "2_0"} {
-			if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", v, sb, nil); err != nil {
+			if _, err := server.Push(ctx, http.DefaultClient, c.base, admin, "npm-cli", v, sb, nil); err != nil {
 				t.Fatal(err)
 			}
 			clk.add(3600e9)
