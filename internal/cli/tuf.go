@@ -371,7 +371,13 @@ directory; a corrupt cache restarts from the trusted root.`,
 			}
 			opts := tuf.ClientOptions{RepoURL: repoURL, HTTPClient: client, Root: rootBytes, CacheDir: filepath.Join(cache, "hallmark", "tuf", sanitizeHost(repo))}
 			tmp := filepath.Join(work, filepath.Base(args[0]))
-			custom, err := tuf.Fetch(opts, args[0], tmp)
+			// One run of the client workflow for the target and its bundles.
+			session, err := tuf.Open(opts)
+			if err != nil {
+				return withCode(ExitFindings, fmt.Errorf("update refused: %w", err))
+			}
+			defer session.Close()
+			custom, err := session.Get(args[0], tmp)
 			if err != nil {
 				return withCode(ExitFindings, fmt.Errorf("update refused: %w", err))
 			}
@@ -390,7 +396,7 @@ directory; a corrupt cache restarts from the trusted root.`,
 						return withCode(ExitFindings, fmt.Errorf("update refused: %s has no %s bundle in the repository", args[0], kind))
 					}
 					bp := filepath.Join(work, kind+".sigstore.json")
-					if _, err := tuf.Fetch(opts, target, bp); err != nil {
+					if _, err := session.Get(target, bp); err != nil {
 						return withCode(ExitFindings, fmt.Errorf("update refused: %s bundle: %w", kind, err))
 					}
 					b, err := verify.ReadBundleFile(bp)

@@ -39,16 +39,63 @@ type ClientOptions struct {
 // target's custom metadata. A corrupt local cache is discarded and the
 // workflow restarts from the trusted root.
 func Fetch(opts ClientOptions, name, dst string) (map[string]any, error) {
-	tf, data, err := fetch(opts, name)
+	s, err := Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s.Get(name, dst)
+}
+
+// Session is one run of the client workflow: metadata refreshed once, then
+// any number of targets downloaded against it.
+type Session struct {
+	up    *updater.Updater
+	cache string
+	done  func()
+}
+
+// Open refreshes the metadata (see Fetch); a corrupt local cache is
+// discarded and the workflow restarts from the trusted root.
+func Open(opts ClientOptions) (*Session, error) {
+	up, cache, done, err := refreshed(opts)
 	var verr *metadata.ErrRepository
 	if err != nil && !errors.As(err, &verr) && opts.CacheDir != "" && localCorrupt(err) {
 		os.RemoveAll(opts.CacheDir)
-		tf, data, err = fetch(opts, name)
+		up, cache, done, err = refreshed(opts)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(dst, data); err != nil {
+	return &Session{up: up, cache: cache, done: done}, nil
+}
+
+// Close removes the session's temporary files.
+func (s *Session) Close() { s.done() }
+
+// Get downloads target name, verified by length and hashes against the
+// session's trusted metadata, into dst (atomically), and returns its
+// custom metadata.
+func (s *Session) Get(name, dst string) (map[string]any, error) {
+	tf, err := s.up.GetTargetInfo(name)
+	if err != nil {
+		return nil, fmt.Errorf("target %s: %w", name, err)
+	}
+	// go-tuf writes the verified bytes to the path given: a temporary name
+	// beside dst, renamed into place (one write, atomic).
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	if err != nil {
+		return nil, err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if _, _, err := s.up.DownloadTarget(tf, tmp.Name(), ""); err != nil {
+		return nil, fmt.Errorf("download %s: %w", name, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return nil, err
 	}
 	var custom map[string]any
@@ -61,23 +108,6 @@ func Fetch(opts ClientOptions, name, dst string) (map[string]any, error) {
 func localCorrupt(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "local") || strings.Contains(s, "unexpected end of JSON") || strings.Contains(s, "invalid character")
-}
-
-func fetch(opts ClientOptions, name string) (*metadata.TargetFiles, []byte, error) {
-	up, cache, done, err := refreshed(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer done()
-	tf, err := up.GetTargetInfo(name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("target %s: %w", name, err)
-	}
-	_, data, err := up.DownloadTarget(tf, filepath.Join(cache, "download"), "")
-	if err != nil {
-		return nil, nil, fmt.Errorf("download %s: %w", name, err)
-	}
-	return tf, data, nil
 }
 
 // refreshed runs the top-level metadata workflow (root, timestamp,
