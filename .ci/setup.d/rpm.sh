@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Debian's rpm (4.18) for internal/catalog/rpm TestAgainstRPM: the package set
+# hallmark reads from real rpm databases is compared with `rpm -qa --dbpath`.
+# Also what internal/version/testdata/gen.sh uses for the rpm ordering fixture.
+set -euo pipefail
+if ! command -v rpm >/dev/null; then
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends rpm >/dev/null
+fi
+rpm --version
