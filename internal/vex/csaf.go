@@ -754,15 +754,20 @@ func vulnerability(product string, g vulnGroup) csafVuln {
 		v.References = append(v.References, csafRef{Category: "external", Summary: id + " in the OSV database",
 			URL: "https://osv.dev/vulnerability/" + url.PathEscape(id)})
 	}
-	// The first finding with a summary titles the vulnerability.
+	// The first finding with a summary titles the vulnerability; the
+	// highest score (else the first level given) is its severity.
 	var summary, severity string
 	var score float64
 	for _, gf := range g.findings {
-		if summary == "" && gf.f.Summary != "" {
-			summary = gf.f.Summary
+		f := gf.f
+		if summary == "" && f.Summary != "" {
+			summary = f.Summary
 		}
-		if gf.f.Score > score || (severity == "" && gf.f.Severity != "") {
-			severity, score = gf.f.Severity, max(score, gf.f.Score)
+		switch {
+		case f.Score > score:
+			severity, score = f.Severity, f.Score
+		case severity == "" && score == 0:
+			severity = f.Severity
 		}
 	}
 	name := g.ids[0]

@@ -147,6 +147,7 @@ type checker struct {
 	d       *csafIn
 	defined map[string]int // product id -> definitions
 	groups  map[string]int // group id -> definitions
+	members map[string][]string
 	out     []CSAFProblem
 }
 
@@ -294,7 +295,11 @@ func (c *checker) references() {
 	}
 }
 
-// circular: a relationship's product may not depend on itself (6.1.3).
+// circular: a relationship's product may not depend on itself (6.1.3):
+// its product ID may not lie on a cycle of the graph from each
+// relationship's product to its two references. Tarjan's strongly
+// connected components, iteratively: linear in the relationships, however
+// many or deep.
 func (c *checker) circular() {
 	pt := c.d.ProductTree
 	if pt == nil {
@@ -305,26 +310,74 @@ func (c *checker) circular() {
 		id := r.FullProductName.ProductID
 		deps[id] = append(deps[id], r.ProductReference, r.RelatesToProductReference)
 	}
-	for i, r := range pt.Relationships {
-		start := r.FullProductName.ProductID
-		seen := map[string]bool{}
-		stack := slicesClone(deps[start])
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if x == start {
-				c.fail("6.1.3", fmt.Sprintf("/product_tree/relationships/%d/full_product_name/product_id", i), "product ID %q is defined through itself", start)
-				break
+	index, low, onStack := map[string]int{}, map[string]int{}, map[string]bool{}
+	var stack []string
+	cyclic := map[string]bool{}
+	type frame struct {
+		node string
+		next int
+	}
+	n := 0
+	for _, root := range sortedKeys(deps) {
+		if _, seen := index[root]; seen {
+			continue
+		}
+		work := []frame{{node: root}}
+		index[root], low[root] = n, n
+		n++
+		stack = append(stack, root)
+		onStack[root] = true
+		for len(work) > 0 {
+			f := &work[len(work)-1]
+			if f.next < len(deps[f.node]) {
+				w := deps[f.node][f.next]
+				f.next++
+				if w == f.node {
+					cyclic[w] = true
+				}
+				if _, seen := index[w]; !seen {
+					index[w], low[w] = n, n
+					n++
+					stack = append(stack, w)
+					onStack[w] = true
+					work = append(work, frame{node: w})
+				} else if onStack[w] && index[w] < low[f.node] {
+					low[f.node] = index[w]
+				}
+				continue
 			}
-			if !seen[x] {
-				seen[x] = true
-				stack = append(stack, deps[x]...)
+			v := f.node
+			work = work[:len(work)-1]
+			if len(work) > 0 {
+				if u := work[len(work)-1].node; low[v] < low[u] {
+					low[u] = low[v]
+				}
+			}
+			if low[v] == index[v] {
+				var comp []string
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp = append(comp, w)
+					if w == v {
+						break
+					}
+				}
+				if len(comp) > 1 {
+					for _, w := range comp {
+						cyclic[w] = true
+					}
+				}
 			}
 		}
 	}
+	for i, r := range pt.Relationships {
+		if id := r.FullProductName.ProductID; cyclic[id] {
+			c.fail("6.1.3", fmt.Sprintf("/product_tree/relationships/%d/full_product_name/product_id", i), "product ID %q is defined through itself", id)
+		}
+	}
 }
-
-func slicesClone(s []string) []string { return append([]string(nil), s...) }
 
 // productStatus: no product in two contradicting groups (6.1.6).
 func (c *checker) productStatus() {
@@ -481,16 +534,15 @@ func (c *checker) covered(items []csafInRef, category string) map[string]bool {
 }
 
 func (c *checker) groupMembers(g string) []string {
-	if c.d.ProductTree == nil {
-		return nil
-	}
-	var out []string
-	for _, pg := range c.d.ProductTree.ProductGroups {
-		if pg.GroupID == g {
-			out = append(out, pg.ProductIDs...)
+	if c.members == nil {
+		c.members = map[string][]string{}
+		if c.d.ProductTree != nil {
+			for _, pg := range c.d.ProductTree.ProductGroups {
+				c.members[pg.GroupID] = append(c.members[pg.GroupID], pg.ProductIDs...)
+			}
 		}
 	}
-	return out
+	return c.members[g]
 }
 
 // productRefs: remediations and flags name their products (6.1.29, 6.1.32).

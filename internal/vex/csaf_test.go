@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -387,4 +388,43 @@ func FuzzCheckCSAF(f *testing.F) {
 			}
 		}
 	})
+}
+
+// 6.1.3 on cycles longer than the TC's self-reference, and on a chain
+// long enough that a recursive walk would be a risk.
+func TestCheckCSAFCircular(t *testing.T) {
+	rel := func(id, a, b string) string {
+		return `{"category":"installed_on","full_product_name":{"name":"` + id + `","product_id":"` + id + `"},"product_reference":"` + a + `","relates_to_product_reference":"` + b + `"}`
+	}
+	doc := func(rels []string) []byte {
+		return []byte(`{"document":{"category":"csaf_base","csaf_version":"2.0"},"product_tree":{"full_product_names":[{"name":"x","product_id":"x"}],"relationships":[` +
+			strings.Join(rels, ",") + `]}}`)
+	}
+	count := func(b []byte) int {
+		probs, err := CheckCSAF(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, p := range probs {
+			if p.Test == "6.1.3" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(doc([]string{rel("a", "x", "b"), rel("b", "x", "c"), rel("c", "a", "x"), rel("d", "a", "x")})); n != 3 {
+		t.Errorf("a -> b -> c -> a: %d problems, want 3 (d only refers to the cycle)", n)
+	}
+	chain := []string{rel("p0", "x", "x")}
+	for i := 1; i < 100_000; i++ {
+		chain = append(chain, rel(fmt.Sprint("p", i), fmt.Sprint("p", i-1), "x"))
+	}
+	if n := count(doc(chain)); n != 0 {
+		t.Errorf("a chain of 100,000: %d problems", n)
+	}
+	chain[0] = rel("p0", "p99999", "x")
+	if n := count(doc(chain)); n != 100_000 {
+		t.Errorf("a cycle of 100,000: %d problems", n)
+	}
 }
