@@ -103,6 +103,9 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 	}
 	res := &catalog.Result{Owns: map[string]string{}}
 	for _, pi := range pkgs {
+		if isPubkey(pi) {
+			continue
+		}
 		v := pi.Version + "-" + pi.Release
 		epoch := pi.EpochNum()
 		if epoch > 0 {
@@ -145,6 +148,13 @@ func (Cataloger) Catalog(ctx context.Context, fsys fs.FS, p string) (*catalog.Re
 		res.Packages = append(res.Packages, pkg)
 	}
 	return res, nil
+}
+
+// isPubkey reports rpm's gpg-pubkey entries: the signing keys imported
+// into the database (rpm --import), listed by rpm -qa but no software (no
+// source RPM, no architecture); SBOM tools leave them out.
+func isPubkey(pi *rpmdb.PackageInfo) bool {
+	return pi.Name == "gpg-pubkey" && pi.SourceRpm == "" && pi.Arch == ""
 }
 
 // purlNamespace is the purl namespace (the vendor) of a distribution's rpm

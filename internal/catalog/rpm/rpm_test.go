@@ -76,6 +76,9 @@ func expected(t *testing.T, fn string) []string {
 				if m[1] != "" && m[1] != "0" {
 					v = m[1] + ":" + v
 				}
+				if m[2] == "gpg-pubkey" && m[6] == "" {
+					continue // a signing key, not a package: left out (isPubkey)
+				}
 				out = append(out, strings.Join([]string{m[2], v, m[5], m[6]}, " "))
 			}
 		}
@@ -97,7 +100,7 @@ func TestRealDatabases(t *testing.T) {
 			"pkg:rpm/centos/openssl-libs@1.0.2k-12.el7?arch=x86_64&distro=centos-7&epoch=1"},
 		{"SQLite/Rocky9", "rockylinux-9/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", "ID=\"rocky\"\nVERSION_ID=\"9.3\"\n", "Rockylinux9WithSQLite3", 142,
 			"pkg:rpm/rocky/openssl-libs@3.0.7-24.el9?arch=aarch64&distro=rocky-9.3&epoch=1"},
-		{"SQLite/Fedora35", "fedora35/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "ID=fedora\nVERSION_ID=35\n", "Fedora35WithSQLite3", 138,
+		{"SQLite/Fedora35", "fedora35/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "ID=fedora\nVERSION_ID=35\n", "Fedora35WithSQLite3", 137,
 			"pkg:rpm/fedora/openssl-libs@1.1.1l-2.fc35?arch=x86_64&distro=fedora-35&epoch=1"},
 		{"NDB/SLE15", "sle15-bci/Packages.db", "usr/lib/sysimage/rpm/Packages.db", "ID=\"sles\"\nVERSION_ID=\"15.3\"\n", "SLE15WithNDB", 35,
 			"pkg:rpm/suse/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3"},
@@ -117,7 +120,7 @@ func TestRealDatabases(t *testing.T) {
 			}
 			want := expected(t, tc.expect)
 			if len(want) != tc.count {
-				t.Fatalf("go-rpmdb's %s lists %d packages, this test expects %d", tc.expect, len(want), tc.count)
+				t.Fatalf("go-rpmdb's %s lists %d packages (signing keys left out), this test expects %d", tc.expect, len(want), tc.count)
 			}
 			var got []string
 			purls := map[string]bool{}
@@ -321,7 +324,7 @@ func FuzzDatabase(f *testing.F) {
 // TestScalibrDatabases reads the real databases of osv-scalibr's rpm
 // extractor tests (the pinned osv-scalibr in the module cache): openSUSE
 // Leap 15.5's NDB, CentOS 7.9's Berkeley DB and Rocky Linux 9.2's SQLite,
-// with the package counts its tests expect; and its corrupt database on
+// with the package counts its tests expect (less the signing keys); and its corrupt database on
 // which go-rpmdb's reader never returns (osv-scalibr bounds it with a
 // timeout): refused at once here.
 func TestScalibrDatabases(t *testing.T) {
@@ -334,7 +337,7 @@ func TestScalibrDatabases(t *testing.T) {
 		file, path string
 		count      int
 	}{
-		{"Packages.db", "usr/lib/sysimage/rpm/Packages.db", 137},
+		{"Packages.db", "usr/lib/sysimage/rpm/Packages.db", 137 - 5}, // osv-scalibr counts its 5 gpg-pubkey entries
 		{"Packages", "var/lib/rpm/Packages", 148},
 		{"rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 141},
 		{"timeout/Packages", "var/lib/rpm/Packages", -1},
@@ -403,6 +406,9 @@ func TestAgainstRPM(t *testing.T) {
 				// An explicit epoch 0 is the same version as none
 				// (rpm.vercmp("0:1.0", "1.0") is 0): hallmark writes neither.
 				l = strings.Replace(l, " 0:", " ", 1)
+				if strings.HasPrefix(l, "gpg-pubkey ") && strings.HasSuffix(l, " (none) (none)") {
+					continue // a signing key, not a package: left out (isPubkey)
+				}
 				want = append(want, strings.ReplaceAll(l, "(none)", ""))
 			}
 			slices.Sort(want)
