@@ -54,6 +54,13 @@ func TestScanCSAF(t *testing.T) {
 	if !found {
 		t.Errorf("ws not_affected not read back: %+v", stmts)
 	}
+	// The CSAF document as VEX input to another scan: ws is suppressed.
+	csafFile := filepath.Join(t.TempDir(), "npm-cli.csaf.json")
+	os.WriteFile(csafFile, []byte(out), 0o644)
+	code, js, errs := run(t, "scan", lock, "--db", db, "--vex", csafFile, "-o", "json")
+	if code != ExitOK || !strings.Contains(js, `"statusSource": "`+csafFile+`"`) || !strings.Contains(errs, "suppressed by VEX") {
+		t.Errorf("scan --vex CSAF: %d %s", code, errs)
+	}
 	if code, _, errs := run(t, "scan", lock, "--db", db, "-o", "csaf"); code != ExitError || !strings.Contains(errs, "--product-version") {
 		t.Errorf("without product version: %d %s", code, errs)
 	}
