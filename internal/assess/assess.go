@@ -97,6 +97,7 @@ func Run(ctx context.Context, root string, o Options) (*Report, error) {
 	if err := r.walk(ctx); err != nil {
 		return nil, err
 	}
+	r.dropIgnored(ctx)
 	r.readWorkflows()
 	checks := []Check{
 		r.binaryArtifacts(), r.dangerousWorkflow(), r.dependencyUpdateTool(), r.fuzzing(), r.license(),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,4 +257,37 @@ func historyVerdict(c Check, res *historySearch, shallow bool) Check {
 		c.Result, c.Score, c.Reason = Pass, 10, "no secret of the known kinds added in the history outside testdata, "+scope
 	}
 	return c
+}
+
+// dropIgnored leaves out the files git ignores in a checkout (build
+// outputs, test binaries, node_modules): they are not the repository's
+// content, which is what Scorecard and a reviewer see. Outside a checkout,
+// or without git, every file stays.
+func (r *repo) dropIgnored(ctx context.Context) {
+	if _, err := historyScope(ctx, r.root); err != nil {
+		return
+	}
+	out, err := gitOutput(ctx, r.root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+	if err != nil || out == "" {
+		return
+	}
+	var dirs []string
+	files := map[string]bool{}
+	for _, p := range strings.Split(out, "\x00") {
+		switch {
+		case p == "":
+		case strings.HasSuffix(p, "/"):
+			dirs = append(dirs, p)
+		default:
+			files[p] = true
+		}
+	}
+	kept := r.files[:0]
+	for _, f := range r.files {
+		if files[f] || slices.ContainsFunc(dirs, func(d string) bool { return strings.HasPrefix(f, d) }) {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	r.files = kept
 }

@@ -196,3 +196,30 @@ func BenchmarkHistory(b *testing.B) {
 		}
 	}
 }
+
+// Files git ignores in a checkout (a build output) are not the
+// repository's: binary-artifacts does not count them; the same binary
+// committed is counted.
+func TestIgnoredFilesLeftOut(t *testing.T) {
+	needGit(t)
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	write(t, dir, ".gitignore", "/dist/\n")
+	write(t, dir, "dist/app", "\x7fELF\x02\x01\x01binary")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "init")
+	rep, err := Run(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := check(t, rep, "binary-artifacts"); c.Result != Pass {
+		t.Errorf("an ignored build output counted: %s %v", c.Reason, c.Evidence)
+	}
+	write(t, dir, "tools/app", "\x7fELF\x02\x01\x01binary")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "a binary")
+	rep, _ = Run(context.Background(), dir, Options{})
+	if c := check(t, rep, "binary-artifacts"); c.Result == Pass {
+		t.Error("a committed binary was not counted")
+	}
+}
