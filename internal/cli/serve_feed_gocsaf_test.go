@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// gocsafTool finds a gocsaf tool (csaf_checker, the BSI's CSAF provider
-// checker) that .ci/setup.d/gocsaf.sh installs in HALLMARK_GOCSAF_BIN.
+// gocsafTool finds a gocsaf tool (the BSI's CSAF provider checker and
+// downloader) that .ci/setup.d/gocsaf.sh installs in HALLMARK_GOCSAF_BIN.
 func gocsafTool(t *testing.T, name string) string {
 	t.Helper()
 	dir := os.Getenv("HALLMARK_GOCSAF_BIN")
@@ -42,6 +43,7 @@ func gocsafTool(t *testing.T, name string) string {
 // well-known URL, folder per year, index.txt, changes.csv, directory
 // listings, checksums). Not met, and said so in the README: OpenPGP
 // signatures and keys (19, 20), ROLIE (15-17, an alternative to 11-14).
+// And csaf_downloader, as a customer would run it, downloads the document.
 //
 // csaf_checker also looks up requirement 10's DNS name, so the test runs
 // itself again in a network namespace with loopback only (unshare -n):
@@ -79,6 +81,32 @@ func TestExportFeedGocsaf(t *testing.T) {
 		"--csaf-base-url", base, "--csaf-namespace", "https://npm.example", "--csaf-publisher", "npm Example"); code != ExitOK {
 		t.Fatalf("export-feed: %d %s", code, errs)
 	}
+	// A customer's tool downloads the feed: csaf_downloader finds the
+	// provider metadata, follows the directory's index, checks the hashes
+	// and the schema, and stores the document unchanged (a missing OpenPGP
+	// signature is not a failure: no --ignore_sigcheck needed).
+	dl := filepath.Join(dir, "downloaded")
+	if out, err := exec.Command(gocsafTool(t, "csaf_downloader"), "--insecure", "-d", dl, host).CombinedOutput(); err != nil {
+		t.Fatalf("csaf_downloader: %v\n%s", err, out)
+	}
+	var got []string
+	filepath.WalkDir(dl, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
+			got = append(got, p)
+		}
+		return nil
+	})
+	if log, err := os.ReadFile(filepath.Join(dl, "downloader.log")); err == nil {
+		t.Logf("csaf_downloader's log:\n%s", log)
+	}
+	want, _ := os.ReadFile(filepath.Join(site, ".well-known", "csaf", "white", "2026", "hallmark-vex-npm-cli-10_9_0.json"))
+	if len(got) != 1 || len(want) == 0 {
+		t.Fatalf("csaf_downloader stored %v", got)
+	}
+	if b, _ := os.ReadFile(got[0]); !bytes.Equal(b, want) {
+		t.Errorf("csaf_downloader's copy %s differs from the published document", got[0])
+	}
+
 	report := filepath.Join(dir, "report.json")
 	if out, err := exec.Command(checker, "--insecure", "-o", report, "-f", "json", host).CombinedOutput(); err != nil {
 		t.Fatalf("csaf_checker: %v\n%s", err, out)
