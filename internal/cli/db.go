@@ -57,6 +57,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		Short: "Fetch OSV data (conditional requests: unchanged ecosystems cost one round trip)",
 		Example: `  hallmark db update
   hallmark db update --ecosystem npm --ecosystem PyPI
+  hallmark db update --ecosystem Debian --ecosystem Alpine --ecosystem Ubuntu --ecosystem AlmaLinux
   hallmark db update --source https://mirror.example.com/osv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,7 +66,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 	}
 	addDBFlag(cmd, &f.dir)
 	cmd.Flags().StringVar(&f.source, "source", vulndb.DefaultSource, "export URL or directory with <ECOSYSTEM>/all.zip")
-	cmd.Flags().StringSliceVar(&f.ecosystems, "ecosystem", nil, "only these OSV ecosystems (repeatable; default: all the source offers)")
+	cmd.Flags().StringSliceVar(&f.ecosystems, "ecosystem", nil, "only these OSV ecosystems (repeatable; default: all the source offers); a distribution is one folder for all its releases (Debian, not Debian:12)")
 	cmd.Flags().BoolVar(&f.force, "force", false, "re-import even when the source did not change")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
 	return cmd
