@@ -83,6 +83,22 @@ func loadRootfs(t *testing.T, root string) *sbom.Document {
 	return res.Document
 }
 
+// rpmRootfs catalogs a root filesystem holding one of go-rpmdb's real test
+// databases (read from the module cache, never copied here) at path, with
+// the given os-release.
+func rpmRootfs(t *testing.T, fixture, path, osRelease string) *sbom.Document {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
+	if err != nil {
+		t.Skipf("go-rpmdb's module directory: %v", err)
+	}
+	rpmdb, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", filepath.FromSlash(fixture)))
+	if err != nil {
+		t.Skipf("go-rpmdb's test database: %v", err)
+	}
+	return loadRootfs(t, writeRootfs(t, map[string][]byte{"etc/os-release": []byte(osRelease), path: rpmdb}))
+}
+
 // findingIDs returns, per package name, every advisory id matched.
 func findingIDs(res *Result) map[string][]string {
 	names := map[string]string{}
@@ -167,20 +183,8 @@ func checkRPMFindings(t *testing.T, doc *sbom.Document, res *Result, eco string)
 // packages; none of AlmaLinux's own is published with a test suite) under
 // an os-release that says AlmaLinux 8.2, against the AlmaLinux advisories.
 func TestAlmaLinux8(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb's module directory: %v", err)
-	}
-	rpmdb, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", "centos8-modularitylabel", "Packages"))
-	if err != nil {
-		t.Skipf("go-rpmdb's CentOS 8 database: %v", err)
-	}
 	db := openOSDB(t)
-	root := writeRootfs(t, map[string][]byte{
-		"etc/os-release":       []byte("NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.2\"\n"),
-		"var/lib/rpm/Packages": rpmdb,
-	})
-	doc := loadRootfs(t, root)
+	doc := rpmRootfs(t, "centos8-modularitylabel/Packages", "var/lib/rpm/Packages", "NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.2\"\n")
 	res, err := Match(doc, db)
 	if err != nil {
 		t.Fatal(err)
@@ -211,20 +215,8 @@ func TestAlmaLinux8(t *testing.T) {
 // with the same versions) under an os-release that says AlmaLinux 9, and
 // matches it against the AlmaLinux advisories.
 func TestAlmaLinux9(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	if err != nil {
-		t.Skipf("go-rpmdb's module directory: %v", err)
-	}
-	rpmdb, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata", "rockylinux-9", "rpmdb.sqlite"))
-	if err != nil {
-		t.Skipf("go-rpmdb's Rocky 9 database: %v", err)
-	}
 	db := openOSDB(t)
-	root := writeRootfs(t, map[string][]byte{
-		"etc/os-release":           []byte("NAME=\"AlmaLinux\"\nVERSION=\"9.3 (Shamrock Pampas Cat)\"\nID=\"almalinux\"\nVERSION_ID=\"9.3\"\n"),
-		"var/lib/rpm/rpmdb.sqlite": rpmdb,
-	})
-	doc := loadRootfs(t, root)
+	doc := rpmRootfs(t, "rockylinux-9/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", "NAME=\"AlmaLinux\"\nVERSION=\"9.3 (Shamrock Pampas Cat)\"\nID=\"almalinux\"\nVERSION_ID=\"9.3\"\n")
 	var openssl *sbom.Package
 	for i, p := range doc.Packages {
 		if p.Name == "openssl-libs" {
