@@ -132,12 +132,8 @@ func AddToRole(dir, role string, k Keys, exp Expiries, now time.Time, files []Ta
 	if err != nil {
 		return err
 	}
-	id, err := keyID(k.Offline.Public())
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(d.KeyIDs, id) {
-		return fmt.Errorf("the key %.12s… is not a key of role %s: it cannot publish %s", id, role, strings.Join(d.Paths, ", "))
+	if err := requireKeys(d.KeyIDs, role, k.Offline); err != nil {
+		return fmt.Errorf("%w: it cannot publish %s", err, strings.Join(d.Paths, ", "))
 	}
 	if d.Threshold > 1 {
 		return fmt.Errorf("role %s needs %d signatures: publish with one key, then hallmark tuf sign with the others", role, d.Threshold)
@@ -203,30 +199,12 @@ func Remove(dir, role string, k Keys, exp Expiries, now time.Time, names []strin
 	if t == nil {
 		return fmt.Errorf("no role %s is published", role)
 	}
-	id, err := keyID(k.Offline.Public())
+	ids, err := roleKeyIDs(dir, role)
 	if err != nil {
 		return err
 	}
-	if role == metadata.TARGETS {
-		cur, _, err := rootState(dir)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(cur.Signed.Roles[metadata.TARGETS].KeyIDs, id) {
-			return fmt.Errorf("the key %.12s… is not the targets key", id)
-		}
-	} else {
-		top, err := loadTargets(dir)
-		if err != nil {
-			return err
-		}
-		d, err := delegatedRole(top, role)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(d.KeyIDs, id) {
-			return fmt.Errorf("the key %.12s… is not a key of role %s", id, role)
-		}
+	if err := requireKeys(ids, role, k.Offline); err != nil {
+		return err
 	}
 	for _, n := range names {
 		if _, ok := t.Signed.Targets[n]; !ok {
@@ -240,4 +218,39 @@ func Remove(dir, role string, k Keys, exp Expiries, now time.Time, names []strin
 		return err
 	}
 	return publishSnapshot(dir, k.Online, exp, now, map[string]int64{role: t.Signed.Version})
+}
+
+// roleKeyIDs are the key ids of a targets role: the top-level targets'
+// from root, a delegated role's from the top-level targets.
+func roleKeyIDs(dir, role string) ([]string, error) {
+	if role == metadata.TARGETS {
+		cur, _, err := rootState(dir)
+		if err != nil {
+			return nil, err
+		}
+		return cur.Signed.Roles[metadata.TARGETS].KeyIDs, nil
+	}
+	top, err := loadTargets(dir)
+	if err != nil {
+		return nil, err
+	}
+	d, err := delegatedRole(top, role)
+	if err != nil {
+		return nil, err
+	}
+	return d.KeyIDs, nil
+}
+
+// requireKeys refuses a key that is not one of the role's.
+func requireKeys(ids []string, role string, keys ...crypto.Signer) error {
+	for _, k := range keys {
+		id, err := keyID(k.Public())
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(ids, id) {
+			return fmt.Errorf("the key %.12s… is not a key of role %s", id, role)
+		}
+	}
+	return nil
 }

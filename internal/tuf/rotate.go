@@ -243,18 +243,7 @@ func Sign(dir, role string, keys []crypto.Signer) error {
 	if err != nil {
 		return err
 	}
-	check := func(ids []string) error {
-		for _, k := range keys {
-			id, err := keyID(k.Public())
-			if err != nil {
-				return err
-			}
-			if !slices.Contains(ids, id) {
-				return fmt.Errorf("the key %.12s… is not a key of role %s", id, role)
-			}
-		}
-		return nil
-	}
+	check := func(ids []string) error { return requireKeys(ids, role, keys...) }
 	switch role {
 	case metadata.ROOT:
 		if staged != nil {
@@ -280,7 +269,6 @@ func Sign(dir, role string, keys []crypto.Signer) error {
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return fmt.Errorf("%s is signed by the online key on every change (hallmark tuf refresh)", role)
 	}
-	var ids []string
 	t, err := loadRole(dir, role)
 	if err != nil {
 		return err
@@ -288,18 +276,9 @@ func Sign(dir, role string, keys []crypto.Signer) error {
 	if t == nil {
 		return fmt.Errorf("no role %s is published", role)
 	}
-	if role == metadata.TARGETS {
-		ids = cur.Signed.Roles[metadata.TARGETS].KeyIDs
-	} else {
-		top, err := loadTargets(dir)
-		if err != nil {
-			return err
-		}
-		d, err := delegatedRole(top, role)
-		if err != nil {
-			return err
-		}
-		ids = d.KeyIDs
+	ids, err := roleKeyIDs(dir, role)
+	if err != nil {
+		return err
 	}
 	if err := check(ids); err != nil {
 		return err
