@@ -184,7 +184,10 @@ func dbFile(p string) string {
 }
 
 // list reads every package, turning a panic of the reader on a corrupt
-// database into an error.
+// database into an error. When go-rpmdb's ListPackages returns an error
+// midway, its reader goroutine stays blocked on a channel nobody reads (a
+// small leak per corrupt database); check refuses the shapes known to get
+// there before this runs.
 func list(file string) (pkgs []*rpmdb.PackageInfo, err error) {
 	defer func() {
 		if r := recover(); r != nil {
