@@ -47,7 +47,11 @@ func New() Cataloger { return Cataloger{} }
 // Name implements catalog.Cataloger.
 func (Cataloger) Name() string { return "rpm" }
 
-var dbFiles = []string{"var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db", "var/lib/rpm/Packages.db"}
+// The database paths: /var/lib/rpm (RHEL, CentOS, Alma, Rocky) and
+// /usr/lib/sysimage/rpm (Fedora 36+, SUSE: Berkeley DB before SLE 15 SP3
+// and Leap 15.3, NDB since).
+var dbFiles = []string{"var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite", "var/lib/rpm/Packages.db",
+	"usr/lib/sysimage/rpm/Packages", "usr/lib/sysimage/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/Packages.db"}
 
 // Claims implements catalog.Cataloger.
 func (Cataloger) Claims(p string, _ fs.FileMode) bool {

@@ -338,7 +338,7 @@ func TestScalibrDatabases(t *testing.T) {
 		count      int
 	}{
 		{"Packages.db", "usr/lib/sysimage/rpm/Packages.db", 137 - 5}, // osv-scalibr counts its 5 gpg-pubkey entries
-		{"Packages", "var/lib/rpm/Packages", 148},
+		{"Packages", "usr/lib/sysimage/rpm/Packages", 148}, // where SUSE kept its Berkeley DB
 		{"rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 141},
 		{"timeout/Packages", "var/lib/rpm/Packages", -1},
 	} {
@@ -346,6 +346,9 @@ func TestScalibrDatabases(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, tc.file))
 			if err != nil {
 				t.Skipf("osv-scalibr test data: %v", err)
+			}
+			if !New().Claims(tc.path, 0) {
+				t.Errorf("%s not claimed", tc.path)
 			}
 			res, err := New().Catalog(t.Context(), fstest.MapFS{tc.path: {Data: b}}, tc.path)
 			if tc.count < 0 {
