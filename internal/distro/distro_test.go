@@ -51,6 +51,11 @@ func TestEndOfLife(t *testing.T) {
 	if _, ok := (Release{"alpine", "3.20.3"}).EndOfLife(); !ok {
 		t.Error("alpine 3.20.3 unknown")
 	}
+	for _, r := range []Release{{"rhel", "8.10"}, {"fedora", "40"}, {"opensuse-leap", "15.5"}, {"amzn", "2"}, {"amzn", "2023"}, {"almalinux", "9.4"}} {
+		if _, ok := r.EndOfLife(); !ok {
+			t.Errorf("%v unknown", r)
+		}
+	}
 	if _, ok := (Release{"plan9", "4"}).EndOfLife(); ok {
 		t.Error("plan9 known")
 	}
