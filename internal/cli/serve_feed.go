@@ -161,6 +161,9 @@ swapped in.`,
 // directory beside dir, then swaps it in for dir.
 func writeTree(dir string, files map[string][]byte) error {
 	dir = filepath.Clean(dir)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".new-")
 	if err != nil {
 		return err

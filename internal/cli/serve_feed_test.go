@@ -71,8 +71,7 @@ func TestServeExportFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "site", "csaf")
-	os.MkdirAll(filepath.Dir(out), 0o755)
+	out := filepath.Join(dir, "site", ".well-known", "csaf") // its parents are made
 	export := func() {
 		t.Helper()
 		var o, errb bytes.Buffer
