@@ -1,8 +1,12 @@
 package tuf
 
 import (
+	"bytes"
+	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +14,9 @@ import (
 	"time"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
+
+	"github.com/hallmark-dev/hallmark/internal/digest"
+	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
 )
@@ -50,9 +57,11 @@ func Fetch(opts ClientOptions, name, dst string) (map[string]any, error) {
 // Session is one run of the client workflow: metadata refreshed once, then
 // any number of targets downloaded against it.
 type Session struct {
-	up    *updater.Updater
-	cache string
-	done  func()
+	up         *updater.Updater
+	cache      string
+	done       func()
+	targetsURL string
+	client     *http.Client
 }
 
 // Open refreshes the metadata (see Fetch); a corrupt local cache is
@@ -67,7 +76,15 @@ func Open(opts ClientOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Session{up: up, cache: cache, done: done}, nil
+	targetsURL := strings.TrimRight(opts.RepoURL, "/") + "/targets"
+	if opts.TargetsURL != "" {
+		targetsURL = strings.TrimRight(opts.TargetsURL, "/")
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: limits.TUFTargetTimeout}
+	}
+	return &Session{up: up, cache: cache, done: done, targetsURL: targetsURL, client: client}, nil
 }
 
 // Close removes the session's temporary files.
@@ -81,28 +98,80 @@ func (s *Session) Get(name, dst string) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("target %s: %w", name, err)
 	}
-	// go-tuf writes the verified bytes to the path given: a temporary name
-	// beside dst, renamed into place (one write, atomic).
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
-		return nil, err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	if _, _, err := s.up.DownloadTarget(tf, tmp.Name(), ""); err != nil {
+	if err := s.download(tf, dst); err != nil {
 		return nil, fmt.Errorf("download %s: %w", name, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return nil, err
 	}
 	var custom map[string]any
 	if tf.Custom != nil {
 		_ = jsonUnmarshal(*tf.Custom, &custom)
 	}
 	return custom, nil
+}
+
+// download streams a target to dst, verified against its trusted length
+// and every hash its metadata lists before it is renamed into place.
+// go-tuf's updater would hold the whole target in memory (its fetcher
+// returns a byte slice): a 2 GB image would need 2 GB and more.
+func (s *Session) download(tf *metadata.TargetFiles, dst string) error {
+	if len(tf.Hashes) == 0 {
+		return errors.New("the metadata lists no hash for it")
+	}
+	var algs []digest.Algorithm
+	for name := range tf.Hashes {
+		a, err := digest.ParseAlgorithm(name)
+		if err != nil || (a != digest.SHA256 && a != digest.SHA512) {
+			return fmt.Errorf("hash algorithm %q is not one a TUF client checks", name)
+		}
+		algs = append(algs, a)
+	}
+	// Consistent snapshots: targets are fetched as HASH.NAME.
+	remote := tf.Path
+	if s.up.GetTrustedMetadataSet().Root.Signed.ConsistentSnapshot {
+		var h string
+		for _, v := range tf.Hashes {
+			h = hex.EncodeToString(v)
+			break
+		}
+		if i := strings.LastIndexByte(remote, '/'); i >= 0 {
+			remote = remote[:i+1] + h + "." + remote[i+1:]
+		} else {
+			remote = h + "." + remote
+		}
+	}
+	resp, err := s.client.Get(s.targetsURL + "/" + remote)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", remote, resp.Status)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	// One byte more than the trusted length is read: endless data stops there.
+	set, n, err := digest.Reader(context.Background(), io.TeeReader(io.LimitReader(resp.Body, tf.Length+1), tmp), algs...)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if n != tf.Length {
+		return fmt.Errorf("length mismatch: %d bytes or more, the trusted metadata says %d", n, tf.Length)
+	}
+	for name, want := range tf.Hashes {
+		a, _ := digest.ParseAlgorithm(name)
+		if !bytes.Equal(set[a], want) {
+			return fmt.Errorf("%s mismatch: the file is not the one the trusted metadata lists", name)
+		}
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }
 
 func localCorrupt(err error) bool {
