@@ -123,7 +123,10 @@ targets key (offline).`,
 			if len(ps) == 0 {
 				ps = []string{args[1] + "/*/*"}
 			}
-			if err := tuf.Delegate(args[0], k, exp, now(), tuf.Delegation{Role: args[1], Paths: ps, Keys: pubs, Threshold: delegateThreshold}); err != nil {
+			if err := tuf.Delegate(args[0], k, exp, now(), tuf.Delegation{Role: args[1], Paths: ps, Keys: pubs, Threshold: delegateThreshold}); errors.Is(err, tuf.ErrStaged) {
+				fmt.Fprintf(e.stderr, "hallmark: %v\n", err)
+				return nil
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: %s delegated to role %s (%d key(s), threshold %d)\n", strings.Join(ps, ", "), args[1], len(pubs), delegateThreshold)
@@ -156,7 +159,10 @@ targets key (offline).`,
 					return err
 				}
 			}
-			if err := tuf.AddToRole(args[0], r, k, exp, now(), ts); err != nil {
+			if err := tuf.AddToRole(args[0], r, k, exp, now(), ts); errors.Is(err, tuf.ErrStaged) {
+				fmt.Fprintf(e.stderr, "hallmark: %v\n", err)
+				return nil
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: published %d target(s) in role %s\n", len(ts), r)
@@ -180,7 +186,10 @@ targets key (offline).`,
 					return err
 				}
 			}
-			if err := tuf.Remove(args[0], r, k, exp, now(), args[1:]); err != nil {
+			if err := tuf.Remove(args[0], r, k, exp, now(), args[1:]); errors.Is(err, tuf.ErrStaged) {
+				fmt.Fprintf(e.stderr, "hallmark: %v\n", err)
+				return nil
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "hallmark: withdrew %d target(s) from role %s\n", len(args)-1, r)
@@ -192,15 +201,27 @@ targets key (offline).`,
 
 	var signKeys []string
 	signCmd := &cobra.Command{
-		Use:   "sign DIR ROLE --key K [--key K2]",
-		Short: "Add signatures to a role's metadata (threshold signing on another machine; a staged root is published once complete)",
-		Args:  cobra.ExactArgs(2),
+		Use:   "sign DIR ROLE --key K [--key K2] [--online-key K]",
+		Short: "Add signatures to a role's metadata (threshold signing on another machine; a staged version is published once complete)",
+		Long: `Add signatures to ROLE's newest metadata: a staged version when one waits (a
+root rotation, or a targets or delegated role version published with fewer keys
+than its threshold), else the published one. A staged root is published once
+signed by the thresholds of the previous and the new root keys; a staged targets
+role once its threshold is met, with a new snapshot and timestamp signed by
+--online-key, or, without it, by the next hallmark tuf refresh.`,
+		Args: cobra.ExactArgs(2),
 		RunE: run(func(args []string) error {
 			ks, err := readKeys(signKeys)
 			if err != nil {
 				return err
 			}
-			if err := tuf.Sign(args[0], args[1], ks); err != nil {
+			var on crypto.Signer
+			if online != "" {
+				if on, err = readKey(online); err != nil {
+					return err
+				}
+			}
+			if err := tuf.Sign(args[0], args[1], ks, on, exp, now()); err != nil {
 				if errors.Is(err, tuf.ErrStaged) {
 					fmt.Fprintf(e.stderr, "hallmark: signed; %v\n", err)
 					return nil
@@ -212,6 +233,7 @@ targets key (offline).`,
 		}),
 	}
 	signCmd.Flags().StringArrayVar(&signKeys, "key", nil, "key to sign with (repeatable)")
+	signCmd.Flags().StringVar(&online, "online-key", "", "online key: publishes a completed targets role at once (default: at the next tuf refresh)")
 
 	var authKeys, newKeys, otherKeys []string
 	rotateCmd := &cobra.Command{
@@ -304,8 +326,11 @@ top-level targets key. --online-key is the current online key.`,
 					exp += " (EXPIRED)"
 					bad = "expired metadata: clients refuse it (hallmark tuf refresh)"
 				}
-				if strings.Contains(s.Signatures, "MISSING") && bad == "" {
+				if strings.HasPrefix(s.Signatures, "MISSING") && bad == "" {
 					bad = "signatures missing: clients refuse that metadata (hallmark tuf sign)"
+				}
+				if strings.Contains(s.Signatures, "staged") && bad == "" {
+					bad = "a staged version waits (hallmark tuf sign, then tuf refresh): clients still see the published one"
 				}
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\n", s.Role, s.Version, exp, s.Targets, s.Signatures, strings.Join(s.Paths, ","))
 			}

@@ -135,9 +135,6 @@ func AddToRole(dir, role string, k Keys, exp Expiries, now time.Time, files []Ta
 	if err := requireKeys(d.KeyIDs, role, k.Offline); err != nil {
 		return fmt.Errorf("%w: it cannot publish %s", err, strings.Join(d.Paths, ", "))
 	}
-	if d.Threshold > 1 {
-		return fmt.Errorf("role %s needs %d signatures: publish with one key, then hallmark tuf sign with the others", role, d.Threshold)
-	}
 	t, err := loadRole(dir, role)
 	if err != nil {
 		return err
@@ -158,13 +155,13 @@ func AddToRole(dir, role string, k Keys, exp Expiries, now time.Time, files []Ta
 		}
 		return nil
 	}
+	if err := noneStaged(dir, role); err != nil {
+		return err // before copying files in
+	}
 	if err := addFiles(dir, t, files, allowed); err != nil {
 		return err
 	}
-	if err := signTargets(dir, role, k.Offline, t); err != nil {
-		return err
-	}
-	return publishSnapshot(dir, k.Online, exp, now, map[string]int64{role: t.Signed.Version})
+	return publishRole(dir, role, t, []crypto.Signer{k.Offline}, k.Online, exp, now)
 }
 
 // RoleFor returns the delegated role whose paths include name, or
@@ -214,10 +211,7 @@ func Remove(dir, role string, k Keys, exp Expiries, now time.Time, names []strin
 	}
 	t.Signed.Version++
 	t.Signed.Expires = now.Add(exp.Targets)
-	if err := signTargets(dir, role, k.Offline, t); err != nil {
-		return err
-	}
-	return publishSnapshot(dir, k.Online, exp, now, map[string]int64{role: t.Signed.Version})
+	return publishRole(dir, role, t, []crypto.Signer{k.Offline}, k.Online, exp, now)
 }
 
 // roleKeyIDs are the key ids of a targets role: the top-level targets'

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -98,7 +99,7 @@ func TestDelegations(t *testing.T) {
 		if err := addFiles(d, ta, []Target{{Name: "app-a/1.0.1/app", Path: file(t, "evil")}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := signTargets(d, "app-a", teamB, ta); err != nil {
+		if err := forge(d, "app-a", teamB, ta); err != nil {
 			t.Fatal(err)
 		}
 		if err := publishSnapshot(d, online, DefaultExpiries, now, map[string]int64{"app-a": ta.Signed.Version}); err != nil {
@@ -121,7 +122,7 @@ func TestDelegations(t *testing.T) {
 		if err := addFiles(d, tb, []Target{{Name: "app-a/9.9.9/app", Path: file(t, "evil")}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := signTargets(d, "app-b", teamB, tb); err != nil {
+		if err := forge(d, "app-b", teamB, tb); err != nil {
 			t.Fatal(err)
 		}
 		if err := publishSnapshot(d, online, DefaultExpiries, now, map[string]int64{"app-b": tb.Signed.Version}); err != nil {
@@ -137,6 +138,17 @@ func TestDelegations(t *testing.T) {
 	if err := Delegate(dir, k, DefaultExpiries, now, Delegation{Role: metadata.SNAPSHOT, Paths: []string{"x/*"}, Keys: []crypto.PublicKey{teamA.Public()}, Threshold: 1}); err == nil {
 		t.Error("a delegation named snapshot was accepted")
 	}
+}
+
+// forge signs a targets role's metadata with key and writes it as
+// VERSION.ROLE.json, bypassing the publisher's checks (an attacker's
+// metadata).
+func forge(dir, role string, key crypto.Signer, m *metadata.Metadata[metadata.TargetsType]) error {
+	m.ClearSignatures()
+	if err := signWith(m, key); err != nil {
+		return err
+	}
+	return writeMeta(dir, fmt.Sprintf("%d.%s.json", m.Signed.Version, role), m)
 }
 
 // copyRepo copies a repository directory (metadata and targets).

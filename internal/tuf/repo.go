@@ -161,35 +161,31 @@ func addFiles(dir string, t *metadata.Metadata[metadata.TargetsType], files []Ta
 }
 
 // Refresh re-signs snapshot and timestamp with fresh expiries (a cron job
-// keeps clients from refusing a frozen repository).
+// keeps clients from refusing a frozen repository), publishing with them
+// every staged targets role that has its signatures.
 func Refresh(dir string, k Keys, exp Expiries, now time.Time) error {
 	if _, err := loadTargets(dir); err != nil {
 		return err
 	}
-	return publishSnapshot(dir, k.Online, exp, now, nil)
-}
-
-// publish signs and writes the top-level targets, then snapshot and
-// timestamp.
-func publish(dir string, k Keys, exp Expiries, now time.Time, targets *metadata.Metadata[metadata.TargetsType]) error {
-	if err := signTargets(dir, metadata.TARGETS, k.Offline, targets); err != nil {
-		return err
-	}
-	return publishSnapshot(dir, k.Online, exp, now, map[string]int64{metadata.TARGETS: targets.Signed.Version})
-}
-
-// signTargets signs a targets role's metadata (top-level or delegated) and
-// writes it as VERSION.ROLE.json.
-func signTargets(dir, role string, key crypto.Signer, t *metadata.Metadata[metadata.TargetsType]) error {
-	s, err := signer(key)
+	changed, err := publishStaged(dir)
 	if err != nil {
 		return err
 	}
-	t.ClearSignatures()
-	if _, err := t.Sign(s); err != nil {
+	if err := publishSnapshot(dir, k.Online, exp, now, changed); err != nil {
 		return err
 	}
-	return writeMeta(dir, fmt.Sprintf("%d.%s.json", t.Signed.Version, role), t)
+	for role := range changed {
+		if err := os.Remove(stagedRolePath(dir, role)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publish signs and writes the top-level targets, then snapshot and
+// timestamp (staged when the targets threshold needs more keys).
+func publish(dir string, k Keys, exp Expiries, now time.Time, targets *metadata.Metadata[metadata.TargetsType]) error {
+	return publishRole(dir, metadata.TARGETS, targets, []crypto.Signer{k.Offline}, k.Online, exp, now)
 }
 
 // publishSnapshot writes a new snapshot (the previous one's roles with the
@@ -341,7 +337,7 @@ func Describe(dir string, now time.Time) ([]Status, error) {
 	out := []Status{
 		{Role: "root", Version: root.Signed.Version, Expires: root.Signed.Expires, Expired: root.Signed.IsExpired(now), Signatures: rootSig},
 		{Role: "targets", Version: targets.Signed.Version, Expires: targets.Signed.Expires, Expired: targets.Signed.IsExpired(now), Targets: len(targets.Signed.Targets),
-			Signatures: verdict(root.VerifyDelegate(metadata.TARGETS, targets))},
+			Signatures: verdict(root.VerifyDelegate(metadata.TARGETS, targets)) + stagedStatus(dir, metadata.TARGETS)},
 		{Role: "snapshot", Version: snap.Signed.Version, Expires: snap.Signed.Expires, Expired: snap.Signed.IsExpired(now), Signatures: verdict(root.VerifyDelegate(metadata.SNAPSHOT, snap))},
 		{Role: "timestamp", Version: ts.Signed.Version, Expires: ts.Signed.Expires, Expired: ts.Signed.IsExpired(now), Signatures: verdict(root.VerifyDelegate(metadata.TIMESTAMP, ts))},
 	}
@@ -356,6 +352,7 @@ func Describe(dir string, now time.Time) ([]Status, error) {
 				st.Version, st.Expires, st.Expired, st.Targets = t.Signed.Version, t.Signed.Expires, t.Signed.IsExpired(now), len(t.Signed.Targets)
 				st.Signatures = verdict(targets.VerifyDelegate(d.Name, t))
 			}
+			st.Signatures += stagedStatus(dir, d.Name)
 			out = append(out, st)
 		}
 	}

@@ -134,6 +134,11 @@ func Rotate(dir string, r Rotation, exp Expiries, now time.Time) error {
 		pubs = append(pubs, k.Public())
 	}
 	pubs = append(pubs, r.Others...)
+	if r.Role != metadata.ROOT && r.Role != metadata.SNAPSHOT && r.Role != metadata.TIMESTAMP {
+		if err := noneStaged(dir, r.Role); err != nil {
+			return err
+		}
+	}
 	if !reservedRole(r.Role) {
 		targets, err := loadTargets(dir)
 		if err != nil {
@@ -156,14 +161,7 @@ func Rotate(dir string, r Rotation, exp Expiries, now time.Time) error {
 		}
 		t.Signed.Version++
 		t.Signed.Expires = now.Add(exp.Targets)
-		t.ClearSignatures()
-		if err := signWith(t, r.New...); err != nil {
-			return err
-		}
-		if err := writeMeta(dir, fmt.Sprintf("%d.%s.json", t.Signed.Version, r.Role), t); err != nil {
-			return err
-		}
-		return publishSnapshot(dir, r.Online, exp, now, map[string]int64{r.Role: t.Signed.Version})
+		return publishRole(dir, r.Role, t, r.New, r.Online, exp, now)
 	}
 	cur, staged, err := rootState(dir)
 	if err != nil {
@@ -221,21 +219,20 @@ func afterRoot(dir string, r Rotation, exp Expiries, now time.Time) error {
 		}
 		t.Signed.Version++
 		t.Signed.Expires = now.Add(exp.Targets)
-		if err := signTargets(dir, metadata.TARGETS, r.New[0], t); err != nil {
-			return err
-		}
-		return publishSnapshot(dir, r.Online, exp, now, map[string]int64{metadata.TARGETS: t.Signed.Version})
+		return publishRole(dir, metadata.TARGETS, t, r.New, r.Online, exp, now)
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return publishSnapshot(dir, r.New[0], exp, now, nil)
 	}
 	return nil
 }
 
-// Sign adds signatures to a role's newest metadata: the staged root
-// version when one waits (published once its thresholds are met), else the
-// published root, targets or a delegated role. Only keys of the role (for a
-// staged root, also the previous root's) are accepted.
-func Sign(dir, role string, keys []crypto.Signer) error {
+// Sign adds signatures to a role's newest metadata: the staged version when
+// one waits (a root is published once its thresholds are met; a targets
+// role once its threshold is met, with a new snapshot and timestamp signed
+// by online, or by the next Refresh when online is nil), else the published
+// root, targets or delegated role. Only keys of the role (for a staged
+// root, also the previous root's) are accepted.
+func Sign(dir, role string, keys []crypto.Signer, online crypto.Signer, exp Expiries, now time.Time) error {
 	if len(keys) == 0 {
 		return errors.New("no key to sign with")
 	}
@@ -268,6 +265,9 @@ func Sign(dir, role string, keys []crypto.Signer) error {
 		return writeMeta(dir, "root.json", cur)
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return fmt.Errorf("%s is signed by the online key on every change (hallmark tuf refresh)", role)
+	}
+	if staged, err := signStagedRole(dir, role, keys, online, exp, now); staged {
+		return err
 	}
 	t, err := loadRole(dir, role)
 	if err != nil {

@@ -52,10 +52,10 @@ func TestRotations(t *testing.T) {
 	if !strings.Contains(st[0].Signatures, "version 3 staged") {
 		t.Errorf("status does not show the staged root: %+v", st[0])
 	}
-	if err := Sign(dir, "root", []crypto.Signer{key(t)}); err == nil || !strings.Contains(err.Error(), "is not a key of role root") {
+	if err := Sign(dir, "root", []crypto.Signer{key(t)}, nil, DefaultExpiries, now); err == nil || !strings.Contains(err.Error(), "is not a key of role root") {
 		t.Errorf("a stranger's key signed root: %v", err)
 	}
-	if err := Sign(dir, "root", []crypto.Signer{root3b}); err != nil {
+	if err := Sign(dir, "root", []crypto.Signer{root3b}, nil, DefaultExpiries, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "metadata", "3.root.json")); err != nil {
@@ -89,7 +89,22 @@ func TestRotations(t *testing.T) {
 		t.Errorf("the retired root key: %v", err)
 	}
 	os.RemoveAll(filepath.Join(dir, "metadata", "staged"))
-	if err := Add(dir, Keys{Offline: k.Offline, Online: newOnline}, DefaultExpiries, now, []Target{{Name: "app/6.6.6/app.bin", Path: file(t, "evil")}}); err != nil {
+	evil := []Target{{Name: "app/6.6.6/app.bin", Path: file(t, "evil")}}
+	if err := Add(dir, Keys{Offline: k.Offline, Online: newOnline}, DefaultExpiries, now, evil); err == nil || !strings.Contains(err.Error(), "is not a key of role targets") {
+		t.Errorf("the retired targets key published: %v", err)
+	}
+	tg, err := loadTargets(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg.Signed.Version++
+	if err := addFiles(dir, tg, evil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := forge(dir, "targets", k.Offline, tg); err != nil {
+		t.Fatal(err)
+	}
+	if err := publishSnapshot(dir, newOnline, DefaultExpiries, now, map[string]int64{"targets": tg.Signed.Version}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := fetch("app/6.6.6/app.bin"); err == nil {
