@@ -7,8 +7,8 @@
 #                    package in ../shared/osv's AlmaLinux advisories, the
 #                    installed versions of go-rpmdb's Rocky 9 test database
 #                    against AlmaLinux 9's fixes, and rpmvercmp's edge cases
-#   alpine-apk.txt   apk-tools' own test vectors (test/unit/version.data of a
-#                    checkout named by $APK_TOOLS; apk-tools is not packaged
+#   (apk)            apk-tools' own test vectors (test/unit/version.data of a
+#                    checkout named by $APK_TOOLS), written outside the repository; apk-tools is not packaged
 #                    for Debian): its "a < b", "a > b" and "a = b" lines
 # Each line is "a < b", "a = b" or "a > b". For npm and dpkg the lines are
 # consecutive versions after sorting the candidate lists below with the tool.
@@ -72,13 +72,18 @@ PY
 	} >"$here/redhat-rpm.txt"
 }
 
+# apk-tools' vectors are GPL-2.0-only: they are written OUTSIDE the repository
+# (OUT, default /tmp/apk-tools-vectors.txt) and checked with
+# HALLMARK_APK_VECTORS=$OUT go test -run ApkToolsVectors ./internal/version.
 gen_apk() {
 	: "${APK_TOOLS:?set APK_TOOLS to a git checkout of alpinelinux/apk-tools}"
+	out=${OUT:-/tmp/apk-tools-vectors.txt}
 	{
-		echo "# apk-tools $(git -C "$APK_TOOLS" rev-parse HEAD) test/unit/version.data: its comparisons (GPL-2.0-only; see SOURCES.md)"
+		echo "# apk-tools $(git -C "$APK_TOOLS" rev-parse HEAD) test/unit/version.data: its comparisons (GPL-2.0-only)"
 		git -C "$APK_TOOLS" show HEAD:test/unit/version.data | sed 's/#.*//' |
 			awk 'NF==3 && ($2=="<" || $2==">" || $2=="=") {print $1, $2, $3}'
-	} >"$here/alpine-apk.txt"
+	} >"$out"
+	echo "wrote $out: HALLMARK_APK_VECTORS=$out go test -run ApkToolsVectors ./internal/version" >&2
 }
 
 case "${1:-all}" in
