@@ -10,9 +10,16 @@ import (
 // The official CSAF VEX examples validate; a document without its
 // mandatory tracking does not: the schema is the real one and strict.
 func TestCSAFSchema(t *testing.T) {
-	files, _ := filepath.Glob("../vex/testdata/csaf/examples/*.json")
-	if len(files) == 0 {
-		t.Fatal("no CSAF examples in ../vex/testdata/csaf/examples")
+	// The TC's examples are another project's files, read from a checkout
+	// of github.com/oasis-tcs/csaf named by HALLMARK_CSAF_TC.
+	var files []string
+	if root := os.Getenv("HALLMARK_CSAF_TC"); root != "" {
+		files, _ = filepath.Glob(filepath.Join(root, "csaf_2.0", "examples", "csaf", "csaf_vex", "*.json"))
+		if len(files) == 0 {
+			t.Fatalf("no CSAF VEX examples under HALLMARK_CSAF_TC=%s", root)
+		}
+	} else {
+		t.Log("HALLMARK_CSAF_TC not set: the schema is checked on the provider metadata below only; the documents hallmark writes are validated in internal/vex")
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
