@@ -196,7 +196,7 @@ func Remove(dir, role string, k Keys, exp Expiries, now time.Time, names []strin
 	if t == nil {
 		return fmt.Errorf("no role %s is published", role)
 	}
-	ids, err := roleKeyIDs(dir, role)
+	ids, _, err := roleKeyIDs(dir, role)
 	if err != nil {
 		return err
 	}
@@ -214,25 +214,27 @@ func Remove(dir, role string, k Keys, exp Expiries, now time.Time, names []strin
 	return publishRole(dir, role, t, []crypto.Signer{k.Offline}, k.Online, exp, now)
 }
 
-// roleKeyIDs are the key ids of a targets role: the top-level targets'
-// from root, a delegated role's from the top-level targets.
-func roleKeyIDs(dir, role string) ([]string, error) {
+// roleKeyIDs are the key ids and threshold of a targets role: the
+// top-level targets' from root, a delegated role's from the top-level
+// targets.
+func roleKeyIDs(dir, role string) ([]string, int, error) {
 	if role == metadata.TARGETS {
 		cur, _, err := rootState(dir)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return cur.Signed.Roles[metadata.TARGETS].KeyIDs, nil
+		r := cur.Signed.Roles[metadata.TARGETS]
+		return r.KeyIDs, r.Threshold, nil
 	}
 	top, err := loadTargets(dir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	d, err := delegatedRole(top, role)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return d.KeyIDs, nil
+	return d.KeyIDs, d.Threshold, nil
 }
 
 // requireKeys refuses a key that is not one of the role's.

@@ -276,7 +276,7 @@ func Sign(dir, role string, keys []crypto.Signer, online crypto.Signer, exp Expi
 	if t == nil {
 		return fmt.Errorf("no role %s is published", role)
 	}
-	ids, err := roleKeyIDs(dir, role)
+	ids, _, err := roleKeyIDs(dir, role)
 	if err != nil {
 		return err
 	}

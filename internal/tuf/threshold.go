@@ -52,7 +52,7 @@ func noneStaged(dir, role string) error {
 
 // checkRoleKeys refuses a key that is not one of role's.
 func checkRoleKeys(dir, role string, keys []crypto.Signer) error {
-	ids, err := roleKeyIDs(dir, role)
+	ids, _, err := roleKeyIDs(dir, role)
 	if err != nil {
 		return err
 	}
@@ -83,20 +83,30 @@ func publishRole(dir, role string, t *metadata.Metadata[metadata.TargetsType], k
 	if err := noneStaged(dir, role); err != nil {
 		return err
 	}
-	if err := checkRoleKeys(dir, role, keys); err != nil {
+	ids, threshold, err := roleKeyIDs(dir, role)
+	if err != nil {
+		return err
+	}
+	if err := requireKeys(ids, role, keys...); err != nil {
 		return err
 	}
 	t.ClearSignatures()
 	if err := signWith(t, keys...); err != nil {
 		return err
 	}
-	return completeRole(dir, role, t, online, exp, now)
+	// Fresh signatures by distinct keys of the role (signWith signs once
+	// per key): counting them is the threshold check, without encoding a
+	// large targets role once more to verify them.
+	var missing error
+	if len(t.Signatures) < threshold {
+		missing = fmt.Errorf("%d of the %d signatures role %s needs", len(t.Signatures), threshold, role)
+	}
+	return completeRole(dir, role, t, missing, online, exp, now)
 }
 
-// completeRole publishes t if its signatures meet the threshold and online
-// is given; otherwise it stages t.
-func completeRole(dir, role string, t *metadata.Metadata[metadata.TargetsType], online crypto.Signer, exp Expiries, now time.Time) error {
-	missing := roleComplete(dir, role, t)
+// completeRole publishes t if missing is nil (its signatures meet the
+// threshold) and online is given; otherwise it stages t.
+func completeRole(dir, role string, t *metadata.Metadata[metadata.TargetsType], missing error, online crypto.Signer, exp Expiries, now time.Time) error {
 	if missing != nil || online == nil {
 		if err := os.MkdirAll(stagedDir(dir), 0o755); err != nil {
 			return err
@@ -140,7 +150,7 @@ func signStagedRole(dir, role string, keys []crypto.Signer, online crypto.Signer
 	if err := signWith(t, keys...); err != nil {
 		return true, err
 	}
-	return true, completeRole(dir, role, t, online, exp, now)
+	return true, completeRole(dir, role, t, roleComplete(dir, role, t), online, exp, now)
 }
 
 // publishStaged publishes, with one snapshot and timestamp, every staged
