@@ -219,7 +219,13 @@ func afterRoot(dir string, r Rotation, exp Expiries, now time.Time) error {
 		}
 		t.Signed.Version++
 		t.Signed.Expires = now.Add(exp.Targets)
-		return publishRole(dir, metadata.TARGETS, t, r.New, r.Online, exp, now)
+		err = publishRole(dir, metadata.TARGETS, t, r.New, r.Online, exp, now)
+		if errors.Is(err, ErrStaged) {
+			// The new root is out: the targets the old key signed no
+			// longer verify, and the re-signed ones wait for the others.
+			return fmt.Errorf("%w; clients refuse updates until then (the new root no longer accepts the old targets key)", err)
+		}
+		return err
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return publishSnapshot(dir, r.New[0], exp, now, nil)
 	}

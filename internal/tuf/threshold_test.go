@@ -93,7 +93,7 @@ func TestThresholdSigning(t *testing.T) {
 	// signing on another machine with the online key at hand.
 	t1, t2 := key(t), key(t)
 	err = Rotate(dir, Rotation{Role: "targets", Signers: []crypto.Signer{k.Offline}, New: []crypto.Signer{t1}, Others: []crypto.PublicKey{t2.Public()}, Threshold: 2, Online: k.Online}, DefaultExpiries, now)
-	if !errors.Is(err, ErrStaged) {
+	if !errors.Is(err, ErrStaged) || !strings.Contains(err.Error(), "clients refuse updates until then") {
 		t.Fatalf("targets re-signed by one key of two: %v", err)
 	}
 	// Root 2 is published at once; until the second key signs, clients
