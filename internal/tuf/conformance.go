@@ -2,9 +2,13 @@ package tuf
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
 )
 
 // The TUF project's client conformance suite (tuf-conformance) drives a
@@ -54,6 +58,7 @@ func ConformanceDownload(opts ClientOptions, targetDir string, names []string) e
 	if err := os.MkdirAll(targetDir, 0o755); err != nil {
 		return err
 	}
+	sess := &Session{up: up, targetsURL: strings.TrimRight(opts.TargetsURL, "/"), client: &http.Client{Timeout: limits.TUFTargetTimeout}}
 	for _, n := range names {
 		tf, err := up.GetTargetInfo(n)
 		if err != nil {
@@ -63,7 +68,9 @@ func ConformanceDownload(opts ClientOptions, targetDir string, names []string) e
 		if p, _, err := up.FindCachedTarget(tf, local); err == nil && p != "" {
 			continue
 		}
-		if _, _, err := up.DownloadTarget(tf, local, opts.TargetsURL); err != nil {
+		// hallmark update's own download (streamed, checked against the
+		// trusted length and every hash), so the suite tests that code.
+		if err := sess.download(tf, local); err != nil {
 			return fmt.Errorf("download %s: %w", n, err)
 		}
 	}

@@ -14,10 +14,12 @@ package tuf
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,11 +133,7 @@ func addFiles(dir string, t *metadata.Metadata[metadata.TargetsType], files []Ta
 				return err
 			}
 		}
-		b, err := os.ReadFile(f.Path)
-		if err != nil {
-			return err
-		}
-		tf, err := metadata.TargetFile().FromBytes(f.Name, b, "sha256", "sha512")
+		tf, err := copyTarget(dir, f)
 		if err != nil {
 			return err
 		}
@@ -144,20 +142,46 @@ func addFiles(dir string, t *metadata.Metadata[metadata.TargetsType], files []Ta
 			raw := json.RawMessage(c)
 			tf.Custom = &raw
 		}
-		// Consistent snapshots: one copy per hash the metadata lists, as
-		// a client may ask for the file under any of them (go-tuf picks one).
-		for _, h := range tf.Hashes {
-			dst := filepath.Join(targetsDir(dir), filepath.FromSlash(pathDir(f.Name)), hex.EncodeToString(h)+"."+baseName(f.Name))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			if err := writeFileAtomic(dst, b); err != nil {
-				return err
-			}
-		}
 		t.Signed.Targets[f.Name] = tf
 	}
 	return nil
+}
+
+// copyTarget streams a file into the repository's targets as HASH.NAME
+// (consistent snapshots) and returns its target entry. Targets list one
+// hash, SHA-256: a client checks every hash listed, so each further one
+// costs every customer a pass over the file (and the repository a copy).
+func copyTarget(dir string, f Target) (*metadata.TargetFiles, error) {
+	src, err := os.Open(f.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	sub := filepath.Join(targetsDir(dir), filepath.FromSlash(pathDir(f.Name)))
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(sub, "."+baseName(f.Name)+".*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("copy %s into the repository: %w", f.Path, err)
+	}
+	sum := h.Sum(nil)
+	if err := os.Rename(tmp.Name(), filepath.Join(sub, hex.EncodeToString(sum)+"."+baseName(f.Name))); err != nil {
+		return nil, err
+	}
+	return &metadata.TargetFiles{Length: n, Hashes: metadata.Hashes{"sha256": sum}, Path: f.Name}, nil
 }
 
 // Refresh re-signs snapshot and timestamp with fresh expiries (a cron job
