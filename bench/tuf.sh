@@ -52,10 +52,21 @@ best "floor: hallmark verify of it (one bundle)" "$bin" verify "$tmp/big.bin" --
 export bin tmp port
 best "hallmark update 100 MB (TUF + signature + provenance, fresh cache)" bash -c 'rm -rf "$tmp/inst" "$tmp/cache"; "$bin" update --repo "http://127.0.0.1:$port" --root "$tmp/repo/metadata/1.root.json" app/1.0.0/big.bin --to "$tmp/inst" --key "$tmp/root.pub"'
 
-# hallmark release of a 500 MB artifact, against sha256sum of it.
+# hallmark release of a 500 MB artifact with the SBOM of a 1,036-package
+# project (npm/cli's lockfile from the shared corpus) scanned against the
+# shared OSV snapshot's npm advisories, against the floor: sha256sum of the
+# artifact plus that SBOM and that scan, each measured alone.
+shared=$(cd "$here/.." && pwd)/shared
+proj=$shared/corpus/npm/npm__cli
+mkdir -p "$tmp/osv"
+ln -s "$shared/osv/npm" "$tmp/osv/npm"
+"$bin" -q db import "$tmp/osv" --db "$tmp/db" >/dev/null
 head -c $((500 * 1024 * 1024)) /dev/urandom >"$tmp/huge.bin"
 cat "$tmp/huge.bin" >/dev/null
 best "floor: sha256sum of the 500 MB artifact" sha256sum "$tmp/huge.bin"
-best "floor: hallmark sbom of the source tree alone" "$bin" sbom "$here" -o json --exclude '**/testdata/**'
-export here
-best "hallmark release of the 500 MB artifact (SBOM of hallmark's tree)" bash -c 'rm -rf "$tmp/rel2"; "$bin" release "$tmp/huge.bin" --product app --version 2 --key "$tmp/root.key" --sbom-from "$here" --builder-id https://ci.example.com/b --source-uri git+https://example.com/app --out "$tmp/rel2" --db "$tmp/nodb"'
+best "floor: hallmark sbom of npm/cli alone (1,036 packages)" "$bin" sbom "$proj" -o json
+best "floor: hallmark scan of npm/cli alone" "$bin" scan "$proj" --db "$tmp/db" -o json
+export proj
+best "hallmark release of the 500 MB artifact (SBOM of npm/cli, scan, sign, attest)" bash -c 'rm -rf "$tmp/rel2"; "$bin" release "$tmp/huge.bin" --product app --version 2 --key "$tmp/root.key" --sbom-from "$proj" --builder-id https://ci.example.com/b --source-uri git+https://example.com/app --out "$tmp/rel2" --db "$tmp/db"'
+"$bin" tuf init "$tmp/repo2" --key "$tmp/root.key" --online-key "$tmp/online.key" 2>/dev/null
+best "the same with --repo (published into a TUF repository)" bash -c 'rm -rf "$tmp/rel2" "$tmp/repo3"; cp -r "$tmp/repo2" "$tmp/repo3"; "$bin" release "$tmp/huge.bin" --product app --version 2 --key "$tmp/root.key" --sbom-from "$proj" --builder-id https://ci.example.com/b --source-uri git+https://example.com/app --out "$tmp/rel2" --db "$tmp/db" --repo "$tmp/repo3" --online-key "$tmp/online.key"'
