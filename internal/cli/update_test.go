@@ -85,4 +85,13 @@ func TestReleaseRepoUpdate(t *testing.T) {
 	if _, err := os.Stat(at("installed/app")); err == nil {
 		t.Error("a refused update was installed")
 	}
+	// The signature verifies, the provenance names another builder: the
+	// checks read the file together, each must still decide on its own.
+	code, _, errs = runPW(t, "update", "--repo", srv.URL, "--root", root, "app/1.0.0/app", "--to", at("installed"), "--key", at("rel.pub"), "--builder-id", "https://ci.example.com/other")
+	if code != ExitFindings || !strings.Contains(errs, "update refused: slsa-provenance") {
+		t.Errorf("provenance from another builder: %d %s", code, errs)
+	}
+	if _, err := os.Stat(at("installed/app")); err == nil {
+		t.Error("an update with the wrong provenance was installed")
+	}
 }
