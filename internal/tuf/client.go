@@ -68,11 +68,6 @@ type Session struct {
 // discarded and the workflow restarts from the trusted root.
 func Open(opts ClientOptions) (*Session, error) {
 	up, cache, done, err := refreshed(opts)
-	var verr *metadata.ErrRepository
-	if err != nil && !errors.As(err, &verr) && opts.CacheDir != "" && localCorrupt(err) {
-		os.RemoveAll(opts.CacheDir)
-		up, cache, done, err = refreshed(opts)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,9 +169,61 @@ func (s *Session) download(tf *metadata.TargetFiles, dst string) error {
 	return os.Rename(tmp.Name(), dst)
 }
 
-func localCorrupt(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "local") || strings.Contains(s, "unexpected end of JSON") || strings.Contains(s, "invalid character")
+// cleanLocal removes the cached metadata files that are not metadata of
+// their role at all (truncated, corrupt, another role's): go-tuf's updater
+// sets aside local metadata that fails verification, but stops on one it
+// cannot even parse. Such a file cannot be what the updater wrote after
+// verifying it, so nothing trusted is lost; well-formed files stay, so
+// their versions keep protecting against rollback. root.json is left to
+// trustedRoot.
+func cleanLocal(metaDir string) {
+	entries, err := os.ReadDir(metaDir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || e.IsDir() || name == metadata.ROOT {
+			continue
+		}
+		p := filepath.Join(metaDir, e.Name())
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case metadata.TIMESTAMP:
+			_, err = metadata.Timestamp().FromBytes(b)
+		case metadata.SNAPSHOT:
+			_, err = metadata.Snapshot().FromBytes(b)
+		default: // targets and delegated targets roles
+			_, err = metadata.Targets().FromBytes(b)
+		}
+		if err != nil {
+			os.Remove(p)
+		}
+	}
+}
+
+// trustedRoot is the root to start the workflow from: the newest root the
+// updater verified and kept in the cache when it is newer than the one the
+// customer gave (and signed by a threshold of its own root keys), else the
+// customer's. Starting from the customer's root 1 on every run would let
+// whoever holds root keys retired since then sign a new chain from there.
+func trustedRoot(metaDir string, given []byte) []byte {
+	b, err := os.ReadFile(filepath.Join(metaDir, "root.json"))
+	if err != nil {
+		return given
+	}
+	cached, err := metadata.Root().FromBytes(b)
+	if err != nil {
+		return given
+	}
+	g, err := metadata.Root().FromBytes(given)
+	if err != nil || cached.Signed.Version <= g.Signed.Version || cached.VerifyDelegate(metadata.ROOT, cached) != nil {
+		return given
+	}
+	return b
 }
 
 // refreshed runs the top-level metadata workflow (root, timestamp,
@@ -212,6 +259,8 @@ func refreshed(opts ClientOptions) (*updater.Updater, string, func(), error) {
 	if opts.MetadataDir != "" {
 		cfg.LocalMetadataDir = opts.MetadataDir
 	}
+	cleanLocal(cfg.LocalMetadataDir)
+	cfg.LocalTrustedRoot = trustedRoot(cfg.LocalMetadataDir, opts.Root)
 	cfg.LocalTargetsDir = filepath.Join(cache, "targets")
 	cfg.RemoteTargetsURL = targetsURL
 	cfg.PrefixTargetsWithHash = true
