@@ -202,6 +202,21 @@ func Rotate(dir string, r Rotation, exp Expiries, now time.Time) error {
 	if err := signWith(next, signers...); err != nil {
 		return err
 	}
+	if r.Role == metadata.TARGETS && len(r.New) < next.Signed.Roles[metadata.TARGETS].Threshold {
+		// The new targets keys given cannot sign the targets alone:
+		// root and targets wait together (see publishPair).
+		t, err := loadTargets(dir)
+		if err != nil {
+			return err
+		}
+		t.Signed.Version++
+		t.Signed.Expires = now.Add(exp.Targets)
+		t.ClearSignatures()
+		if err := signWith(t, r.New...); err != nil {
+			return err
+		}
+		return publishPair(dir, cur, next, t, nil, exp, now)
+	}
 	if err := publishRoot(dir, cur, next); err != nil {
 		return err
 	}
@@ -219,13 +234,7 @@ func afterRoot(dir string, r Rotation, exp Expiries, now time.Time) error {
 		}
 		t.Signed.Version++
 		t.Signed.Expires = now.Add(exp.Targets)
-		err = publishRole(dir, metadata.TARGETS, t, r.New, r.Online, exp, now)
-		if errors.Is(err, ErrStaged) {
-			// The new root is out: the targets the old key signed no
-			// longer verify, and the re-signed ones wait for the others.
-			return fmt.Errorf("%w; clients refuse updates until then (the new root no longer accepts the old targets key)", err)
-		}
-		return err
+		return publishRole(dir, metadata.TARGETS, t, r.New, r.Online, exp, now)
 	case metadata.SNAPSHOT, metadata.TIMESTAMP:
 		return publishSnapshot(dir, r.New[0], exp, now, nil)
 	}
@@ -256,6 +265,11 @@ func Sign(dir, role string, keys []crypto.Signer, online crypto.Signer, exp Expi
 			}
 			if err := signWith(staged, keys...); err != nil {
 				return err
+			}
+			if _, next, t, err := stagedPair(dir); err != nil {
+				return err
+			} else if next != nil {
+				return publishPair(dir, cur, staged, t, online, exp, now)
 			}
 			return publishRoot(dir, cur, staged)
 		}

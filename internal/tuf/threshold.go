@@ -140,6 +140,21 @@ func completeRole(dir, role string, t *metadata.Metadata[metadata.TargetsType], 
 // once complete (when online is given). It reports false when no version
 // of role is staged.
 func signStagedRole(dir, role string, keys []crypto.Signer, online crypto.Signer, exp Expiries, now time.Time) (bool, error) {
+	if role == metadata.TARGETS {
+		cur, next, t, err := stagedPair(dir)
+		if err != nil {
+			return true, err
+		}
+		if next != nil {
+			if err := requireKeys(next.Signed.Roles[metadata.TARGETS].KeyIDs, role, keys...); err != nil {
+				return true, err
+			}
+			if err := signWith(t, keys...); err != nil {
+				return true, err
+			}
+			return true, publishPair(dir, cur, next, t, online, exp, now)
+		}
+	}
 	t, err := loadStagedRole(dir, role)
 	if err != nil || t == nil {
 		return false, err
@@ -162,6 +177,18 @@ func publishStaged(dir string) (map[string]int64, error) {
 		return nil, nil
 	}
 	changed := map[string]int64{}
+	cur, next, pair, err := stagedPair(dir)
+	if err != nil {
+		return nil, err
+	}
+	if next != nil {
+		if rootComplete(cur, next) != nil || next.VerifyDelegate(metadata.TARGETS, pair) != nil {
+			return changed, nil // nothing is published before the pair is
+		}
+		if err := publishRoot(dir, cur, next); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range entries {
 		role, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok || strings.HasSuffix(role, ".root") {
@@ -192,8 +219,60 @@ func stagedStatus(dir, role string) string {
 	if t == nil {
 		return ""
 	}
+	if role == metadata.TARGETS {
+		if _, next, _, err := stagedPair(dir); err == nil && next != nil {
+			return fmt.Sprintf("; version %d staged with root version %d: %s", t.Signed.Version, next.Signed.Version, verdict(next.VerifyDelegate(metadata.TARGETS, t)))
+		}
+	}
 	if err := roleComplete(dir, role, t); err != nil {
 		return fmt.Sprintf("; version %d staged: MISSING: %v", t.Signed.Version, err)
 	}
 	return fmt.Sprintf("; version %d staged: signed, waits for tuf refresh", t.Signed.Version)
+}
+
+// A rotation of the targets keys to a threshold the new keys given do not
+// meet stages the new root version together with the targets re-signed for
+// it: publishing the root alone would leave clients with targets the new
+// root no longer accepts. Both are published together once tuf sign has
+// added the missing targets (and, if needed, root) signatures.
+
+// stagedPair returns the published root, the staged root and the staged
+// targets when both wait together (next nil otherwise).
+func stagedPair(dir string) (cur, next *metadata.Metadata[metadata.RootType], t *metadata.Metadata[metadata.TargetsType], err error) {
+	cur, next, err = rootState(dir)
+	if err != nil || next == nil {
+		return cur, nil, nil, err
+	}
+	if t, err = loadStagedRole(dir, metadata.TARGETS); err != nil || t == nil {
+		return cur, nil, nil, err
+	}
+	return cur, next, t, nil
+}
+
+// publishPair publishes the staged root and targets together when both
+// have their signatures and online is given; otherwise it stages both and
+// returns ErrStaged saying what is missing.
+func publishPair(dir string, cur, next *metadata.Metadata[metadata.RootType], t *metadata.Metadata[metadata.TargetsType], online crypto.Signer, exp Expiries, now time.Time) error {
+	rootMissing := rootComplete(cur, next)
+	targetsMissing := next.VerifyDelegate(metadata.TARGETS, t)
+	if rootMissing == nil && targetsMissing == nil && online != nil {
+		if err := publishRoot(dir, cur, next); err != nil {
+			return err
+		}
+		return completeRole(dir, metadata.TARGETS, t, nil, online, exp, now)
+	}
+	if err := os.MkdirAll(stagedDir(dir), 0o755); err != nil {
+		return err
+	}
+	for name, m := range map[string]toFiler{fmt.Sprintf("%d.root.json", next.Signed.Version): next, metadata.TARGETS + ".json": t} {
+		b, err := m.ToBytes(true)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(filepath.Join(stagedDir(dir), name), b); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("the targets key rotation waits in metadata/staged/, %w or the online key (root version %d: %s; targets version %d: %s): hallmark tuf sign DIR targets adds them, with --online-key to publish (or the next tuf refresh); clients keep the current root and targets meanwhile",
+		ErrStaged, next.Signed.Version, verdict(rootMissing), t.Signed.Version, verdict(targetsMissing))
 }

@@ -89,27 +89,37 @@ func TestThresholdSigning(t *testing.T) {
 		t.Errorf("status after publishing: %q", s)
 	}
 
-	// The top-level targets with two keys (a root rotation), one of them
-	// signing on another machine with the online key at hand.
+	// The top-level targets move to two keys (a root rotation), one of them
+	// signing on another machine: root 2 and the re-signed targets wait
+	// together, and clients keep root 1 and the current targets meanwhile.
 	t1, t2 := key(t), key(t)
 	err = Rotate(dir, Rotation{Role: "targets", Signers: []crypto.Signer{k.Offline}, New: []crypto.Signer{t1}, Others: []crypto.PublicKey{t2.Public()}, Threshold: 2, Online: k.Online}, DefaultExpiries, now)
-	if !errors.Is(err, ErrStaged) || !strings.Contains(err.Error(), "clients refuse updates until then") {
+	if !errors.Is(err, ErrStaged) || !strings.Contains(err.Error(), "clients keep the current root and targets") {
 		t.Fatalf("targets re-signed by one key of two: %v", err)
 	}
-	// Root 2 is published at once; until the second key signs, clients
-	// refuse the targets the new keys have not signed (fail safe: no
-	// update rather than one under the retired key).
-	if _, err := fetch("app/1.0.0/app.bin"); err == nil || !strings.Contains(err.Error(), "not enough signatures") {
-		t.Fatalf("root 2 with targets short of signatures: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "metadata", "2.root.json")); err == nil {
+		t.Fatal("root 2 was published before its targets could be")
+	}
+	if got, err := fetch("app/1.0.0/app.bin"); err != nil || got != "release 1.0.0" {
+		t.Fatalf("while the rotation waits: %q %v", got, err)
+	}
+	if s := status("targets"); !strings.Contains(s, "staged with root version 2: MISSING") {
+		t.Errorf("targets status while the rotation waits: %q", s)
 	}
 	if err := Add(dir, Keys{Offline: t1, Online: k.Online}, DefaultExpiries, now, []Target{{Name: "app/1.1.0/app.bin", Path: file(t, "1.1.0")}}); err == nil || !strings.Contains(err.Error(), "staged") {
 		t.Errorf("an add while targets waits: %v", err)
+	}
+	if err := Sign(dir, "targets", []crypto.Signer{k.Offline}, k.Online, DefaultExpiries, now); err == nil || !strings.Contains(err.Error(), "is not a key of role targets") {
+		t.Errorf("the retiring targets key signed the new targets: %v", err)
 	}
 	if err := Sign(dir, "targets", []crypto.Signer{t2}, k.Online, DefaultExpiries, now); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := fetch("app/1.0.0/app.bin"); err != nil || got != "release 1.0.0" {
-		t.Fatalf("targets re-signed by both keys: %q %v", got, err)
+		t.Fatalf("root 2 and targets published together: %q %v", got, err)
+	}
+	if st, _ := Describe(dir, now); st[0].Version != 2 {
+		t.Errorf("root version %d, want 2", st[0].Version)
 	}
 	if err := Add(dir, Keys{Offline: t1, Online: k.Online}, DefaultExpiries, now, []Target{{Name: "app/1.1.0/app.bin", Path: file(t, "1.1.0")}}); !errors.Is(err, ErrStaged) {
 		t.Fatalf("one targets key of two: %v", err)
@@ -125,5 +135,40 @@ func TestThresholdSigning(t *testing.T) {
 	}
 	if s := status("targets"); s != "ok" {
 		t.Errorf("targets status: %q", s)
+	}
+}
+
+// The targets key rotation completed on a machine without the online key
+// is published, root and targets together, by the next refresh.
+func TestTargetsRotationPublishedByRefresh(t *testing.T) {
+	now := time.Now().UTC()
+	k := newKeys(t)
+	dir, srv := repoWithTarget(t, k, now)
+	t1, t2 := key(t), key(t)
+	err := Rotate(dir, Rotation{Role: "targets", Signers: []crypto.Signer{k.Offline}, New: []crypto.Signer{t1}, Others: []crypto.PublicKey{t2.Public()}, Threshold: 2, Online: k.Online}, DefaultExpiries, now)
+	if !errors.Is(err, ErrStaged) {
+		t.Fatal(err)
+	}
+	if err := Refresh(dir, k, DefaultExpiries, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "metadata", "2.root.json")); err == nil {
+		t.Fatal("refresh published the rotation short of a targets signature")
+	}
+	if err := Sign(dir, "targets", []crypto.Signer{t2}, nil, DefaultExpiries, now); !errors.Is(err, ErrStaged) {
+		t.Fatalf("complete without the online key: %v", err)
+	}
+	if err := Refresh(dir, k, DefaultExpiries, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "metadata", "staged", "targets.json")); err == nil {
+		t.Error("the targets stayed staged")
+	}
+	dst := filepath.Join(t.TempDir(), "out")
+	if _, err := Fetch(ClientOptions{RepoURL: srv.URL, Root: root(t, dir), Now: now}, "app/1.0.0/app.bin", dst); err != nil {
+		t.Fatalf("after the refresh: %v", err)
+	}
+	if st, _ := Describe(dir, now); st[0].Version != 2 || st[1].Signatures != "ok" {
+		t.Errorf("status after the refresh: %+v", st[:2])
 	}
 }
