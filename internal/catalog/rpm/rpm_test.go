@@ -338,7 +338,7 @@ func TestScalibrDatabases(t *testing.T) {
 		count      int
 	}{
 		{"Packages.db", "usr/lib/sysimage/rpm/Packages.db", 137 - 5}, // osv-scalibr counts its 5 gpg-pubkey entries
-		{"Packages", "usr/lib/sysimage/rpm/Packages", 148}, // where SUSE kept its Berkeley DB
+		{"Packages", "usr/lib/sysimage/rpm/Packages", 148},           // where SUSE kept its Berkeley DB
 		{"rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 141},
 		{"timeout/Packages", "var/lib/rpm/Packages", -1},
 	} {
