@@ -73,3 +73,8 @@ const (
 	// CELExpressionBytes is the longest CEL condition compiled.
 	CELExpressionBytes = 16 << 10
 )
+
+// VersionCacheEntries bounds the parsed versions kept for reuse (a server
+// matches the same advisory ranges for every SBOM it ingests); the cache
+// starts over when full.
+const VersionCacheEntries = 1 << 16

@@ -279,8 +279,7 @@ func (s *Server) affected(r *http.Request, id string) ([]AffectedReleaseJSON, er
 	}
 	out := []AffectedReleaseJSON{}
 	for _, a := range rs {
-		p, err := s.st.ProductByID(r.Context(), a.ProductID)
-		if err != nil || !who(r).canProduct(p.TeamID) {
+		if !who(r).canProduct(a.TeamID) {
 			continue
 		}
 		ar := AffectedReleaseJSON{Product: a.Product, Version: a.Version, Release: a.ID}
@@ -327,8 +326,7 @@ func (s *Server) apiComponents(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []hit{}
 	for _, h := range hits {
-		p, err := s.st.ProductByID(r.Context(), h.ProductID)
-		if err != nil || !who(r).canProduct(p.TeamID) {
+		if !who(r).canProduct(h.TeamID) {
 			continue
 		}
 		out = append(out, hit{h.Product, h.ID, h.Release.Version, h.PURL})

@@ -153,11 +153,7 @@ func (s *Server) releaseFor(r *http.Request, id string) (*store.Release, error) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.st.ProductByID(r.Context(), rel.ProductID)
-	if err != nil {
-		return nil, err
-	}
-	if !who(r).canProduct(p.TeamID) {
+	if !who(r).canProduct(rel.TeamID) {
 		return nil, errForbidden
 	}
 	return rel, nil

@@ -33,7 +33,7 @@ func decodeSBOM(b []byte) (*sbom.Document, string, error) {
 	}
 	switch source.Sniff(b) {
 	case source.KindCycloneDX:
-		doc, err := cyclonedx.Decode(bytes.NewReader(b))
+		doc, err := cyclonedx.DecodeBytes(b)
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: CycloneDX: %v", ErrBadInput, oneLine(err))
 		}
@@ -108,6 +108,15 @@ func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
 	if u.Product == "" || u.Version == "" || len(u.Product) > 200 || len(u.Version) > 200 {
 		return nil, fmt.Errorf("%w: product and version are required (at most 200 characters)", ErrBadInput)
 	}
+	// As many ingests at once as there are processors: more only queue
+	// for the CPU and for the database's writer, hold their decoded SBOMs
+	// in memory meanwhile, and slow the queries people are waiting for.
+	select {
+	case s.ingestSlots <- struct{}{}:
+		defer func() { <-s.ingestSlots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	doc, format, err := decodeSBOM(u.SBOM)
 	if err != nil {
 		return nil, err
@@ -168,7 +177,7 @@ func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
 		in.NameStates = map[store.EcoName]string{}
 		for i := range doc.Packages {
 			k := matchKey(&doc.Packages[i])
-			if _, ok := in.NameStates[k]; !ok {
+			if _, ok := in.NameStates[k]; !ok && !s.st.HasNameState(k) {
 				in.NameStates[k] = fingerprint(ref.db, k)
 			}
 		}

@@ -181,27 +181,51 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 		if err != nil {
 			return res, false, err
 		}
-		byRelease := map[string]*sbom.Document{}
+		// A name is in many releases at a few versions: each distinct
+		// package is matched once and its findings given to every
+		// release that has it.
+		now := s.now()
+		type variant struct {
+			found []store.StoredFinding
+			rels  []string
+		}
+		variants := map[string]*variant{}
+		var order []string
 		var relIDs []string
+		seenRel := map[string]bool{}
 		for _, c := range comps {
-			d, ok := byRelease[c.ReleaseID]
-			if !ok {
-				d = &sbom.Document{}
-				byRelease[c.ReleaseID] = d
+			if !seenRel[c.ReleaseID] {
+				seenRel[c.ReleaseID] = true
 				relIDs = append(relIDs, c.ReleaseID)
 			}
-			d.Add(c.Package)
-		}
-		now := s.now()
-		var found []store.StoredFinding
-		for _, rel := range relIDs {
-			mr, err := match.Match(byRelease[rel], ref.db)
+			pk := c.Package
+			pk.Locations = nil // where a package was found does not change its findings
+			key, err := json.Marshal(pk)
 			if err != nil {
 				return res, false, err
 			}
-			for _, f := range storedFindings(mr, now) {
-				f.ReleaseID = rel
-				found = append(found, f)
+			v, ok := variants[string(key)]
+			if !ok {
+				doc := &sbom.Document{}
+				doc.Add(c.Package)
+				mr, err := match.Match(doc, ref.db)
+				if err != nil {
+					return res, false, err
+				}
+				v = &variant{found: storedFindings(mr, now)}
+				variants[string(key)] = v
+				order = append(order, string(key))
+			}
+			v.rels = append(v.rels, c.ReleaseID)
+		}
+		var found []store.StoredFinding
+		for _, key := range order {
+			v := variants[key]
+			for _, rel := range v.rels {
+				for _, f := range v.found {
+					f.ReleaseID = rel
+					found = append(found, f)
+				}
 			}
 		}
 		for _, rel := range relIDs {

@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -66,9 +67,11 @@ type Server struct {
 	now    func() time.Time
 	log    *slog.Logger
 	client *http.Client
-	secure bool
-	adv    AdvisoryConfig
-	mux    *http.ServeMux
+	// ingestSlots bounds the ingests running at once (Ingest).
+	ingestSlots chan struct{}
+	secure      bool
+	adv         AdvisoryConfig
+	mux         *http.ServeMux
 
 	replica          string
 	lease            time.Duration
@@ -89,7 +92,7 @@ func New(cfg Config) *Server {
 	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient,
 		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40),
 		replica: cfg.Replica, lease: cfg.JobLease, updateEvery: cfg.UpdateEvery, updateSource: cfg.UpdateSource, updateEcosystems: cfg.UpdateEcosystems,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), ingestSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.replica == "" {
 		s.replica = newReplicaID()
 	}

@@ -55,7 +55,7 @@ func (s *Store) ImportToken(ctx context.Context, plain, name, role string) (*Tok
 
 func (s *Store) insertToken(ctx context.Context, plain, name, role, teamID string) (*Token, error) {
 	t := &Token{ID: NewID(), Name: name, Role: role, TeamID: teamID, Created: time.Now().UTC()}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, name, role, team_id, created) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO tokens (id, hash, name, role, team_id, created) VALUES (?, ?, ?, ?, ?, ?)`),
 		t.ID, HashToken(plain), name, role, nullable(teamID), ms(t.Created))
 	if err != nil {
 		return nil, fmt.Errorf("store token: %w", err)
@@ -92,7 +92,7 @@ type Team struct{ ID, Name string }
 
 // EnsureTeam returns the team named name, creating it.
 func (s *Store) EnsureTeam(ctx context.Context, name string) (*Team, error) {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO teams (id, name, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`), NewID(), name, ms(time.Now()))
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO teams (id, name, created) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`), NewID(), name, ms(time.Now()))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Store) product(ctx context.Context, query, arg string) (*Product, error
 // CreateProduct creates a product owned by teamID ("" for none), or
 // returns the existing one of that name.
 func (s *Store) CreateProduct(ctx context.Context, name, teamID string) (*Product, error) {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO products (id, name, team_id, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO products (id, name, team_id, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
 		NewID(), name, nullable(teamID), ms(time.Now()))
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (s *Store) Products(ctx context.Context) ([]Product, error) {
 
 // DeleteProduct removes a product with its releases and findings.
 func (s *Store) DeleteProduct(ctx context.Context, id string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -190,8 +190,11 @@ func (s *Store) DeleteProduct(ctx context.Context, id string) error {
 // Release is a shipped version of a product.
 type Release struct {
 	ID, ProductID, Product, Version, Format string
-	Created                                 time.Time
-	Components                              int
+	// TeamID is the team owning the product ("" for none), for access
+	// checks without a query per release.
+	TeamID     string `json:"-"`
+	Created    time.Time
+	Components int
 }
 
 // Component is one package of a release, as stored.
@@ -243,7 +246,18 @@ type ReleaseInput struct {
 // PutRelease stores a release with its components and findings, replacing
 // a release of the same product and version: nothing is half-stored.
 func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	// Everything that needs no database is done before the transaction:
+	// SQLite has one writer, and the time it holds the lock is the ingest
+	// rate of the server.
+	sbomBlob, err := packSBOM(in.SBOM)
+	if err != nil {
+		return nil, err
+	}
+	compStmts, err := componentInserts(in.Components)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -262,56 +276,54 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		id = NewID()
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO releases (id, product_id, version, created, sbom, sbom_format, manifest) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-			id, in.ProductID, in.Version, ms(in.Now), in.SBOM, in.Format, in.Manifest)
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO releases (id, product_id, version, created, sbom_format) VALUES (?, ?, ?, ?, ?)`),
+			id, in.ProductID, in.Version, ms(in.Now), in.Format)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO release_documents (release_id, sbom, manifest) VALUES (?, ?, ?)`), id, sbomBlob, in.Manifest)
+		}
 	case err == nil:
+		// A release of the same product and version is replaced; its id
+		// (and with it its triage) stays.
 		for _, q := range []string{`DELETE FROM finding_ids WHERE release_id = ?`, `DELETE FROM findings WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
 			if _, err = tx.ExecContext(ctx, s.q(q), id); err != nil {
 				break
 			}
 		}
 		if err == nil {
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE releases SET sbom = ?, sbom_format = ?, manifest = ?, created = ? WHERE id = ?`), in.SBOM, in.Format, in.Manifest, ms(in.Now), id)
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE releases SET sbom_format = ?, created = ? WHERE id = ?`), in.Format, ms(in.Now), id)
+		}
+		if err == nil {
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE release_documents SET sbom = ?, manifest = ? WHERE release_id = ?`), sbomBlob, in.Manifest, id)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store release: %w", err)
 	}
-	// Components in multi-row INSERTs: one statement per 100 rows costs a
-	// fraction of one per row.
-	const batch = 100
-	const cols = 9
-	for start := 0; start < len(in.Components); start += batch {
-		end := min(start+batch, len(in.Components))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO components (release_id, idx, purl, purl_base, ecosystem, name, match_name, version, pkg) VALUES `)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			c := in.Components[i]
-			b, err := json.Marshal(c.Package)
-			if err != nil {
-				return nil, err
-			}
-			if i > start {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, id, i, c.Package.PURL, PURLBase(c.Package.PURL), string(c.Package.Ecosystem), c.Package.Name, c.MatchName, c.Package.Version, b)
+	names, err := s.nameIDs(ctx, tx, in.Components)
+	if err != nil {
+		return nil, err
+	}
+	k := 0
+	for _, st := range compStmts {
+		for j := 0; j < len(st.args); j += componentCols {
+			st.args[j] = id
+			st.args[j+componentCols-1] = names.ids[k]
+			k++
 		}
-		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(st.query), st.args...); err != nil {
 			return nil, fmt.Errorf("store components: %w", err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET components = ? WHERE id = ?`), len(in.Components), id); err != nil {
 		return nil, err
 	}
-	for _, f := range in.Findings {
-		f.ReleaseID = id
-		if err := s.insertFinding(ctx, tx, f); err != nil {
-			return nil, err
-		}
+	for i := range in.Findings {
+		in.Findings[i].ReleaseID = id
 	}
-	if err := s.insertNameStates(ctx, tx, in.NameStates); err != nil {
+	if err := s.insertFindings(ctx, tx, in.Findings); err != nil {
+		return nil, err
+	}
+	if err := s.insertNameStates(ctx, tx, s.unstated(in.NameStates)); err != nil {
 		return nil, err
 	}
 	for _, v := range in.VEX {
@@ -328,7 +340,42 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store release: %w", err)
 	}
+	s.names.add(names.added)
+	s.markStated(in.NameStates)
 	return s.Release(ctx, id)
+}
+
+// unstated returns the states of names not known to have one.
+func (s *Store) unstated(states map[EcoName]string) map[EcoName]string {
+	s.stated.Lock()
+	defer s.stated.Unlock()
+	out := make(map[EcoName]string, len(states))
+	for n, fp := range states {
+		if !s.stated.m[n] {
+			out[n] = fp
+		}
+	}
+	return out
+}
+
+// HasNameState reports whether n is known to have a recorded state (false
+// when this process has not seen one: the name may still have one).
+func (s *Store) HasNameState(n EcoName) bool {
+	s.stated.Lock()
+	defer s.stated.Unlock()
+	return s.stated.m[n]
+}
+
+// markStated records that names have a state, once it is committed.
+func (s *Store) markStated(states map[EcoName]string) {
+	s.stated.Lock()
+	defer s.stated.Unlock()
+	if s.stated.m == nil {
+		s.stated.m = map[EcoName]bool{}
+	}
+	for n := range states {
+		s.stated.m[n] = true
+	}
 }
 
 // insertNameStates records fingerprints for names that have none, 100 per
@@ -362,35 +409,119 @@ func (s *Store) insertNameStates(ctx context.Context, tx *sql.Tx, states map[Eco
 	return nil
 }
 
-func (s *Store) insertFinding(ctx context.Context, tx *sql.Tx, f StoredFinding) error {
-	var resolved any
-	if f.Resolved != nil {
-		resolved = ms(*f.Resolved)
+// statement is one SQL statement with its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// componentCols is the number of columns componentInserts writes, the
+// release id first and the package name's id last.
+const componentCols = 10
+
+// componentInserts prepares the multi-row INSERTs of a release's
+// components (100 rows a statement costs a fraction of one per row), with
+// the release id and the package names' ids left for the caller to fill
+// in. A stored package leaves
+// out what the row's columns hold (its name, version, ecosystem, purl, and
+// an id equal to the purl); scanComponents puts them back.
+func componentInserts(comps []Component) ([]statement, error) {
+	const batch = 100
+	var out []statement
+	for start := 0; start < len(comps); start += batch {
+		end := min(start+batch, len(comps))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO components (release_id, idx, purl, purl_base, ecosystem, name, match_name, version, pkg, name_ref) VALUES `)
+		args := make([]any, 0, (end-start)*componentCols)
+		for i := start; i < end; i++ {
+			c := comps[i]
+			b, err := json.Marshal(storedPackage(c.Package))
+			if err != nil {
+				return nil, err
+			}
+			if i > start {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, nil, i, c.Package.PURL, PURLBase(c.Package.PURL), string(c.Package.Ecosystem), c.Package.Name, c.MatchName, c.Package.Version, b, nil)
+		}
+		out = append(out, statement{q.String(), args})
 	}
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO findings (release_id, package, vuln_id, ecosystem, match_name, aliases, severity, score, summary, fixed, first_seen, resolved)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		f.ReleaseID, f.Package, f.VulnID, f.Ecosystem, f.MatchName, strings.Join(f.Aliases, " "), f.Severity, f.Score, f.Summary, strings.Join(f.Fixed, " "), ms(f.FirstSeen), resolved)
-	if err != nil {
-		return fmt.Errorf("store finding %s: %w", f.VulnID, err)
+	return out, nil
+}
+
+// storedPackage is p without the fields its component row holds.
+func storedPackage(p sbom.Package) sbom.Package {
+	if p.ID == p.PURL {
+		p.ID = ""
 	}
-	for _, a := range append([]string{f.VulnID}, f.Aliases...) {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO finding_ids (release_id, package, vuln_id, alias) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			f.ReleaseID, f.Package, f.VulnID, a); err != nil {
-			return err
+	p.PURL, p.Name, p.Version, p.Ecosystem = "", "", "", ""
+	return p
+}
+
+// insertFindings stores findings and the ids they are known by (the id
+// and its aliases), in multi-row INSERTs.
+func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, fs []StoredFinding) error {
+	const batch = 50
+	for start := 0; start < len(fs); start += batch {
+		end := min(start+batch, len(fs))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO findings (release_id, package, vuln_id, ecosystem, match_name, aliases, severity, score, summary, fixed, first_seen, resolved) VALUES `)
+		args := make([]any, 0, 12*(end-start))
+		for i, f := range fs[start:end] {
+			var resolved any
+			if f.Resolved != nil {
+				resolved = ms(*f.Resolved)
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, f.ReleaseID, f.Package, f.VulnID, f.Ecosystem, f.MatchName, strings.Join(f.Aliases, " "), f.Severity, f.Score, f.Summary, strings.Join(f.Fixed, " "), ms(f.FirstSeen), resolved)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+			return fmt.Errorf("store findings: %w", err)
+		}
+	}
+	// The ids, 200 rows a statement whatever the number of aliases.
+	var ids [][4]string
+	for _, f := range fs {
+		for _, a := range append([]string{f.VulnID}, f.Aliases...) {
+			ids = append(ids, [4]string{f.ReleaseID, f.Package, f.VulnID, a})
+		}
+	}
+	const idBatch = 200
+	for start := 0; start < len(ids); start += idBatch {
+		end := min(start+idBatch, len(ids))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO finding_ids (release_id, package, vuln_id, alias) VALUES `)
+		args := make([]any, 0, 4*(end-start))
+		for i, r := range ids[start:end] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?)")
+			args = append(args, r[0], r[1], r[2], r[3])
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
+			return fmt.Errorf("store finding ids: %w", err)
 		}
 	}
 	return nil
 }
 
-const releaseCols = `r.id, r.product_id, p.name, r.version, r.sbom_format, r.created, r.components`
+const releaseCols = `r.id, r.product_id, p.name, r.version, r.sbom_format, r.created, r.components, p.team_id`
 
-func scanRelease(sc interface{ Scan(...any) error }) (*Release, error) {
+func scanRelease(sc interface{ Scan(...any) error }, more ...any) (*Release, error) {
 	var r Release
 	var created int64
-	if err := sc.Scan(&r.ID, &r.ProductID, &r.Product, &r.Version, &r.Format, &created, &r.Components); err != nil {
+	var team sql.NullString
+	if err := sc.Scan(append([]any{&r.ID, &r.ProductID, &r.Product, &r.Version, &r.Format, &created, &r.Components, &team}, more...)...); err != nil {
 		return nil, err
 	}
 	r.Created = fromMS(created)
+	r.TeamID = team.String
 	return &r, nil
 }
 
@@ -453,16 +584,20 @@ func (s *Store) ReleaseIndex(ctx context.Context) (map[string]Release, error) {
 func (s *Store) SBOM(ctx context.Context, releaseID string) ([]byte, string, error) {
 	var b []byte
 	var f string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT sbom, sbom_format FROM releases WHERE id = ?`), releaseID).Scan(&b, &f)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT d.sbom, r.sbom_format FROM releases r JOIN release_documents d ON d.release_id = r.id WHERE r.id = ?`), releaseID).Scan(&b, &f)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", ErrNotFound
 	}
+	if err != nil {
+		return nil, "", err
+	}
+	b, err = unpackSBOM(b)
 	return b, f, err
 }
 
 // Components returns a release's components.
 func (s *Store) Components(ctx context.Context, releaseID string) ([]Component, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg FROM components WHERE release_id = ? ORDER BY idx`), releaseID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg, purl, ecosystem, name, version FROM components WHERE release_id = ? ORDER BY idx`), releaseID)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +607,8 @@ func (s *Store) Components(ctx context.Context, releaseID string) ([]Component, 
 // ComponentsNamed returns, across every release, the components of one
 // package name (the delta re-match reads only these).
 func (s *Store) ComponentsNamed(ctx context.Context, ecosystem, matchName string) ([]Component, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg FROM components WHERE ecosystem = ? AND match_name = ?`), ecosystem, matchName)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT release_id, idx, match_name, pkg, purl, ecosystem, name, version FROM components
+		WHERE name_ref IN (SELECT id FROM package_names WHERE ecosystem = ? AND match_name = ?)`), ecosystem, matchName)
 	if err != nil {
 		return nil, err
 	}
@@ -485,11 +621,17 @@ func scanComponents(rows *sql.Rows) ([]Component, error) {
 	for rows.Next() {
 		var c Component
 		var b []byte
-		if err := rows.Scan(&c.ReleaseID, &c.Index, &c.MatchName, &b); err != nil {
+		var purl, eco, name, version string
+		if err := rows.Scan(&c.ReleaseID, &c.Index, &c.MatchName, &b, &purl, &eco, &name, &version); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(b, &c.Package); err != nil {
 			return nil, fmt.Errorf("stored component: %w", err)
+		}
+		// The row's columns (older rows hold them in the JSON too).
+		c.Package.PURL, c.Package.Ecosystem, c.Package.Name, c.Package.Version = purl, sbom.Ecosystem(eco), name, version
+		if c.Package.ID == "" {
+			c.Package.ID = purl
 		}
 		out = append(out, c)
 	}
@@ -501,7 +643,8 @@ type EcoName struct{ Ecosystem, Name string }
 
 // DistinctNames lists every (ecosystem, name) some release contains.
 func (s *Store) DistinctNames(ctx context.Context) ([]EcoName, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ecosystem, match_name FROM components`)
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT n.ecosystem, n.match_name FROM package_names n
+		WHERE EXISTS (SELECT 1 FROM components c WHERE c.name_ref = n.id)`)
 	if err != nil {
 		return nil, err
 	}
@@ -538,7 +681,7 @@ func (s *Store) NameStates(ctx context.Context) (map[EcoName]string, error) {
 
 // SetNameState records a name's advisory fingerprint.
 func (s *Store) SetNameState(ctx context.Context, n EcoName, fp string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
 		ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`), n.Ecosystem, n.Name, fp)
 	return err
 }
@@ -554,7 +697,7 @@ type Change struct {
 // now), open ones no longer found are resolved (now), others are kept with
 // their first-seen time. It returns the changes, in one transaction.
 func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -623,6 +766,7 @@ func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string,
 		at := now
 		changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &at}, Resolved: true})
 	}
+	var added []StoredFinding
 	for _, f := range found {
 		k := key{f.ReleaseID, f.Package, f.VulnID}
 		if have[k] || !inScope[k.rel] {
@@ -630,10 +774,11 @@ func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string,
 		}
 		have[k] = true
 		f.FirstSeen = now
-		if err := s.insertFinding(ctx, tx, f); err != nil {
-			return nil, err
-		}
+		added = append(added, f)
 		changes = append(changes, Change{Finding: f})
+	}
+	if err := s.insertFindings(ctx, tx, added); err != nil {
+		return nil, err
 	}
 	return changes, nil
 }
@@ -709,35 +854,62 @@ type AffectedRelease struct {
 // Affected lists the releases with an open finding for advisory id or any
 // of its aliases, with each finding's VEX status.
 func (s *Store) Affected(ctx context.Context, id string) ([]AffectedRelease, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT f.release_id, f.package, f.vuln_id, f.ecosystem, f.match_name, f.aliases, f.severity, f.score, f.summary, f.fixed, f.first_seen, f.resolved
+	// Two queries whatever the number of releases: the findings with their
+	// releases, then the VEX statements about them.
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT `+releaseCols+`, f.release_id, f.package, f.vuln_id, f.ecosystem, f.match_name, f.aliases, f.severity, f.score, f.summary, f.fixed, f.first_seen, f.resolved
 		FROM finding_ids i JOIN findings f ON f.release_id = i.release_id AND f.package = i.package AND f.vuln_id = i.vuln_id
+		JOIN releases r ON r.id = f.release_id JOIN products p ON p.id = r.product_id
 		WHERE i.alias = ? AND f.resolved IS NULL ORDER BY f.release_id, f.package`), id)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := scanFindings(rows)
 	if err != nil {
 		return nil, err
 	}
 	var out []AffectedRelease
 	idx := map[string]int{}
-	for _, f := range fs {
-		i, ok := idx[f.ReleaseID]
-		if !ok {
-			r, err := s.Release(ctx, f.ReleaseID)
+	err = func() error {
+		defer rows.Close()
+		for rows.Next() {
+			var f StoredFinding
+			var aliases, fixed string
+			var first int64
+			var resolved sql.NullInt64
+			r, err := scanRelease(rows, &f.ReleaseID, &f.Package, &f.VulnID, &f.Ecosystem, &f.MatchName, &aliases, &f.Severity, &f.Score, &f.Summary, &fixed, &first, &resolved)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			i = len(out)
-			idx[f.ReleaseID] = i
-			out = append(out, AffectedRelease{Release: *r})
+			f.Aliases, f.Fixed = strings.Fields(aliases), strings.Fields(fixed)
+			f.FirstSeen = fromMS(first)
+			i, ok := idx[r.ID]
+			if !ok {
+				i = len(out)
+				idx[r.ID] = i
+				out = append(out, AffectedRelease{Release: *r})
+			}
+			out[i].Findings = append(out[i].Findings, f)
 		}
-		vex, err := s.currentVEX(ctx, f.ReleaseID)
-		if err != nil {
-			return nil, err
+		return rows.Err()
+	}()
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	vrows, err := s.db.QueryContext(ctx, s.q(`SELECT v.release_id, v.vuln_id, v.package, v.status, v.justification, v.detail, v.fixed_in, v.author, v.at FROM vex v
+		WHERE EXISTS (SELECT 1 FROM finding_ids i WHERE i.alias = ? AND i.release_id = v.release_id AND i.vuln_id = v.vuln_id AND i.package = v.package)
+		ORDER BY v.seq`), id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := scanVEX(vrows)
+	if err != nil {
+		return nil, err
+	}
+	current := map[[3]string]VEX{} // the latest statement wins
+	for _, v := range all {
+		current[[3]string{v.ReleaseID, v.VulnID, v.Package}] = v
+	}
+	for i := range out {
+		for j := range out[i].Findings {
+			f := &out[i].Findings[j]
+			f.VEX = current[[3]string{f.ReleaseID, f.VulnID, f.Package}]
 		}
-		f.VEX = vex[f.VulnID+"\x00"+f.Package]
-		out[i].Findings = append(out[i].Findings, f)
 	}
 	return out, nil
 }
@@ -752,8 +924,9 @@ type ComponentHit struct {
 // names (a purl without version or qualifiers), at any version when
 // version is "".
 func (s *Store) ReleasesWithPackage(ctx context.Context, purlBase, version string) ([]ComponentHit, error) {
-	q := `SELECT ` + releaseCols + `, c.purl, c.version FROM components c JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id WHERE c.purl_base = ?`
-	args := []any{purlBase}
+	q := `SELECT ` + releaseCols + `, c.purl, c.version FROM components c JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id
+		WHERE c.name_ref IN (SELECT id FROM package_names WHERE purl_base = ?) AND c.purl_base = ?`
+	args := []any{purlBase, purlBase}
 	if version != "" {
 		q += ` AND c.version = ?`
 		args = append(args, version)
@@ -766,12 +939,12 @@ func (s *Store) ReleasesWithPackage(ctx context.Context, purlBase, version strin
 	var out []ComponentHit
 	for rows.Next() {
 		var h ComponentHit
-		var created int64
-		if err := rows.Scan(&h.ID, &h.ProductID, &h.Product, &h.Version, &h.Format, &created, &h.Components, &h.PURL, &h.Release.Version); err != nil {
+		var version string
+		r, err := scanRelease(rows, &h.PURL, &version)
+		if err != nil {
 			return nil, err
 		}
-		h.Created = fromMS(created)
-		h.Release.Version, h.Version = h.Version, h.Release.Version
+		h.Release, h.Version = *r, version
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -799,7 +972,7 @@ type VEX struct {
 // AddVEX records a triage statement; the newest is the current one, the
 // older ones its history.
 func (s *Store) AddVEX(ctx context.Context, v VEX) error {
-	return s.addVEX(ctx, s.db, v)
+	return s.addVEX(ctx, s.w, v)
 }
 
 func (s *Store) addVEX(ctx context.Context, db execer, v VEX) error {
@@ -861,14 +1034,14 @@ func (s *Store) KV(ctx context.Context, k string) (string, error) {
 
 // SetKV writes a server setting.
 func (s *Store) SetKV(ctx context.Context, k, v string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`), k, v)
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`), k, v)
 	return err
 }
 
 // BOMToken records a Dependency-Track upload token for a release.
 func (s *Store) BOMToken(ctx context.Context, releaseID string) (string, error) {
 	t := NewID()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO bom_tokens (token, release_id, created) VALUES (?, ?, ?)`), t, releaseID, ms(time.Now()))
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO bom_tokens (token, release_id, created) VALUES (?, ?, ?)`), t, releaseID, ms(time.Now()))
 	return t, err
 }
 
@@ -888,7 +1061,7 @@ func nullable(s string) any {
 
 // DeleteRelease removes one release with its components and findings.
 func (s *Store) DeleteRelease(ctx context.Context, id string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

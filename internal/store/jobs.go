@@ -63,7 +63,7 @@ func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 // already enqueued (by this replica or another).
 func (s *Store) EnqueueJob(ctx context.Context, kind, payload, dedup, requires string, now time.Time) (id string, created bool, err error) {
 	id = NewID()
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO jobs (id, kind, payload, state, lease_owner, lease_until, attempts, created, dedup, requires)
+	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO jobs (id, kind, payload, state, lease_owner, lease_until, attempts, created, dedup, requires)
 		VALUES (?, ?, ?, 'pending', '', 0, 0, ?, ?, ?) ON CONFLICT DO NOTHING`), id, kind, payload, ms(now), dedup, requires)
 	if err != nil {
 		return "", false, fmt.Errorf("enqueue %s job: %w", kind, err)
@@ -88,7 +88,7 @@ func (s *Store) ClaimJob(ctx context.Context, owner string, kinds, has []string,
 	if len(kinds) == 0 {
 		return nil, nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func placeholders(n int) string {
 // nothing of fn is kept). The work a unit does and its checkpoint are
 // therefore never separated by a crash.
 func (s *Store) JobTx(ctx context.Context, j *Job, until time.Time, progress string, fn func(tx *Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Store) ReleaseJob(ctx context.Context, j *Job) error {
 
 func (s *Store) setJob(ctx context.Context, j *Job, set string, args ...any) error {
 	args = append(args, j.ID, j.Owner)
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE jobs SET `+set+` WHERE id = ? AND lease_owner = ? AND state = 'running'`), args...)
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE jobs SET `+set+` WHERE id = ? AND lease_owner = ? AND state = 'running'`), args...)
 	if err != nil {
 		return fmt.Errorf("job %s: %w", j.ID, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -47,13 +48,36 @@ var ErrNewerSchema = errors.New("database schema is newer than this hallmark: up
 
 // Store is an open database.
 type Store struct {
-	db      *sql.DB
+	// db serves reads; w serves writes and every transaction. For
+	// PostgreSQL they are one pool. For SQLite, w is a single connection:
+	// SQLite has one writer at a time, and writers queued in Go's pool
+	// neither hold the readers' connections while they wait for the lock
+	// (a query waited behind eight uploads) nor invalidate each other's
+	// page caches; the readers are query_only connections that WAL lets
+	// run beside the writer.
+	db, w   *sql.DB
 	dialect string
+	names   nameCache
+	// stated are names known to have a name_state row (rows are never
+	// deleted): an ingest does not write them again.
+	stated struct {
+		sync.Mutex
+		m map[EcoName]bool
+	}
 }
+
+// SQLite connection settings: WAL so that readers run beside the writer,
+// NORMAL synchronous (durable at checkpoints, never corrupt), foreign keys.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 
 // Open opens (creating and migrating) the database dsn names: a
 // postgres:// or postgresql:// URL, or the path of a SQLite file.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return open(ctx, dsn, 0)
+}
+
+// open opens the database migrated to version upto (0: this binary's).
+func open(ctx context.Context, dsn string, upto int) (*Store, error) {
 	s := &Store{dialect: SQLite}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
@@ -61,35 +85,55 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.db, err = sql.Open("pgx", dsn)
 		if err == nil {
 			s.db.SetMaxOpenConns(16)
+			s.w = s.db
 		}
 	} else {
-		s.db, err = sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_txlock=immediate")
+		s.w, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(10000)&_pragma=journal_size_limit(67108864)&_txlock=immediate")
 		if err == nil {
-			s.db.SetMaxOpenConns(4)
+			s.w.SetMaxOpenConns(1)
+			s.w.SetMaxIdleConns(1)
+			s.w.SetConnMaxIdleTime(0)
+			s.db, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_pragma=cache_size(-8192)&_pragma=query_only(1)")
+			if err == nil {
+				s.db.SetMaxOpenConns(4)
+			} else {
+				s.w.Close()
+			}
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+	// The writer first: it creates the file and sets WAL mode.
+	if err := s.w.PingContext(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
+	if err := s.migrate(ctx, upto); err != nil {
+		s.Close()
 		return nil, err
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.w != s.db {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}
 
 // Dialect returns SQLite or Postgres.
 func (s *Store) Dialect() string { return s.dialect }
 
-// DB exposes the handle for tests and benchmarks.
-func (s *Store) DB() *sql.DB { return s.db }
+// DB exposes the writing handle for tests and benchmarks.
+func (s *Store) DB() *sql.DB { return s.w }
 
 // q rewrites "?" placeholders to PostgreSQL's $1, $2, ...
 func (s *Store) q(query string) string {
@@ -109,8 +153,8 @@ func (s *Store) q(query string) string {
 	return b.String()
 }
 
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+func (s *Store) migrate(ctx context.Context, upto int) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	files, err := fs.Glob(migrations, "migrations/*.sql")
@@ -119,12 +163,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	sort.Strings(files)
 	var cur int
-	err = s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur)
+	err = s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if cur > len(files) {
 		return fmt.Errorf("%w (database at version %d, this hallmark knows %d)", ErrNewerSchema, cur, len(files))
+	}
+	if upto > 0 && upto < len(files) {
+		files = files[:upto]
 	}
 	for i := cur; i < len(files); i++ {
 		b, err := migrations.ReadFile(files[i])
@@ -137,7 +184,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			blob, serial = "BYTEA", "BIGSERIAL PRIMARY KEY"
 		}
 		text = strings.NewReplacer("{{BLOB}}", blob, "{{SERIAL}}", serial).Replace(text)
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}

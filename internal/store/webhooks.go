@@ -15,7 +15,7 @@ type Webhook struct {
 // AddWebhook registers a receiver.
 func (s *Store) AddWebhook(ctx context.Context, h Webhook) (*Webhook, error) {
 	h.ID = NewID()
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, product_id, url, secret, format, created) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, product_id, url, secret, format, created) VALUES (?, ?, ?, ?, ?, ?)`),
 		h.ID, nullable(h.ProductID), h.URL, h.Secret, h.Format, ms(time.Now()))
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ type Delivery struct {
 
 // EnqueueDelivery records an event for a receiver, once per event id.
 func (s *Store) EnqueueDelivery(ctx context.Context, webhookID, eventID string, payload []byte, now time.Time) error {
-	return s.enqueueDelivery(ctx, s.db, webhookID, eventID, payload, now)
+	return s.enqueueDelivery(ctx, s.w, webhookID, eventID, payload, now)
 }
 
 type execer interface {
@@ -82,7 +82,7 @@ func (s *Store) enqueueDelivery(ctx context.Context, db execer, webhookID, event
 // with FOR UPDATE SKIP LOCKED, so that replicas never send the same one at
 // once. A delivery whose replica died is due again when its lease ends.
 func (s *Store) ClaimDeliveries(ctx context.Context, now, lease time.Time, n int) ([]Delivery, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, lease time.Time, n int
 // A claim whose lease another replica took over records nothing
 // (ErrLeaseLost).
 func (s *Store) FinishDelivery(ctx context.Context, d Delivery, status string, attempts int, next time.Time, lastErr string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`),
+	res, err := s.w.ExecContext(ctx, s.q(`UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ?`),
 		status, attempts, ms(next), lastErr, d.ID, d.Owner)
 	if err != nil {
 		return err

@@ -21,6 +21,8 @@ import (
 
 	"github.com/google/osv-scalibr/semantic"
 	"golang.org/x/mod/semver"
+
+	"github.com/hallmark-dev/hallmark/internal/limits"
 )
 
 // MaxLen is the longest version string accepted.
@@ -54,10 +56,14 @@ var pep440RE = sync.OnceValue(func() *regexp.Regexp {
 
 // Supported reports whether versions of the OSV ecosystem eco can be ordered.
 func Supported(eco string) bool {
-	if base(eco) == EcosystemActions {
+	b := base(eco)
+	if b == EcosystemActions {
 		return true
 	}
-	_, err := semantic.Parse("0", base(eco))
+	if _, err := parse(b, "0", false); err == nil {
+		return true
+	}
+	_, err := semantic.Parse("0", b)
 	return !errors.Is(err, semantic.ErrUnsupportedEcosystem)
 }
 
@@ -91,6 +97,51 @@ func Canonical(eco, s string) string {
 // data), refusing only the empty string, whitespace and control characters.
 // Use Strict for versions read from a lockfile or SBOM.
 func Parse(eco, s string) (Version, error) {
+	return parse(eco, s, false)
+}
+
+// parsed caches successful parses: parsing is most of the cost of
+// matching (osv-scalibr's PyPI parser runs regular expressions and big
+// integers), and the same range events and package versions recur in
+// every document matched. Versions are values, safe to share.
+var parsed struct {
+	sync.Mutex
+	m map[parseKey]Version
+}
+
+type parseKey struct {
+	strict bool
+	eco, s string
+}
+
+func parse(eco, s string, strict bool) (Version, error) {
+	b := base(eco)
+	k := parseKey{strict, b, s}
+	parsed.Lock()
+	v, ok := parsed.m[k]
+	parsed.Unlock()
+	if ok {
+		return v, nil
+	}
+	var err error
+	if strict {
+		v, err = parseStrict(eco, s)
+	} else {
+		v, err = parseLenient(eco, s)
+	}
+	if err != nil {
+		return v, err
+	}
+	parsed.Lock()
+	if parsed.m == nil || len(parsed.m) >= limits.VersionCacheEntries {
+		parsed.m = make(map[parseKey]Version, 1024)
+	}
+	parsed.m[k] = v
+	parsed.Unlock()
+	return v, nil
+}
+
+func parseLenient(eco, s string) (Version, error) {
 	if len(s) > MaxLen {
 		return Version{}, fmt.Errorf("%w: %d bytes, limit %d", ErrInvalid, len(s), MaxLen)
 	}
@@ -126,6 +177,10 @@ func Parse(eco, s string) (Version, error) {
 // lockfile entry that fails (a git URL, a path, "latest") cannot be matched
 // against version ranges.
 func Strict(eco, s string) (Version, error) {
+	return parse(eco, s, true)
+}
+
+func parseStrict(eco, s string) (Version, error) {
 	switch base(eco) {
 	case "npm", "crates.io":
 		if len(s) <= MaxLen && !semverRE().MatchString(s) {
@@ -144,7 +199,7 @@ func Strict(eco, s string) (Version, error) {
 			return Version{}, fmt.Errorf("%w %q: not a Go module version", ErrInvalid, s)
 		}
 	}
-	return Parse(eco, s)
+	return parseLenient(eco, s)
 }
 
 // Compare returns -1, 0 or +1 as v is less than, equal to or greater than w.
