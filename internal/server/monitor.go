@@ -105,12 +105,13 @@ type rematchResult struct {
 	Note    string `json:"note,omitempty"`
 }
 
-// runRematch does a re-match job, one package name at a time in sorted
-// order: each name's new and resolved findings, its fingerprint, its
-// webhook events and the job's checkpoint are one transaction, so that a
-// replica taking the job over after this one died resumes after the last
-// name committed, and nothing is done twice or lost. When ctx ends it
-// returns ctx's error after the name in hand.
+// runRematch does a re-match job, package names in sorted order, committed
+// in batches: a batch's new and resolved findings, fingerprints, webhook
+// events and the job's checkpoint (its last name) are one transaction, so
+// that a replica taking the job over after this one died resumes after the
+// last batch committed, and nothing is done twice or lost. When ctx ends it
+// returns ctx's error; the names not yet committed are redone by whoever
+// resumes the job.
 func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResult, done bool, err error) {
 	var p rematchPayload
 	if err := json.Unmarshal([]byte(j.Payload), &p); err != nil {
@@ -159,13 +160,59 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			return res, false, err
 		}
 	}
+	// Names are committed in batches: each batch's new and resolved
+	// findings, fingerprints, webhook events and the job's checkpoint (its
+	// last name) are one transaction. One transaction per name spent most
+	// of a re-match committing (bench/RESULTS.md).
 	renewed := time.Now()
+	var pending []rematchItem
+	pendingFound := 0
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		last := pending[len(pending)-1]
+		progress, _ := json.Marshal(last.n)
+		next := res
+		next.Names += len(pending)
+		err := s.st.JobTxUnits(ctx, j, last.now.Add(s.lease), string(progress), len(pending), func(tx *store.Tx) error {
+			for _, it := range pending {
+				changes, err := tx.UpdateFindings(ctx, it.n, it.relIDs, it.found, it.now)
+				if err != nil {
+					return err
+				}
+				if err := tx.SetNameState(ctx, it.n, it.fp); err != nil {
+					return err
+				}
+				next.Changes += len(changes)
+				for _, c := range changes {
+					for _, d := range s.events(c, rels[c.Finding.ReleaseID], hooks, it.now) {
+						if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, it.now); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			b, _ := json.Marshal(next)
+			return tx.SetJobResult(ctx, j, string(b))
+		})
+		if err != nil {
+			return err
+		}
+		res = next
+		renewed = time.Now()
+		for _, it := range pending {
+			s.hook("rematch-name", it.n.Ecosystem+"/"+it.n.Name)
+		}
+		pending, pendingFound = nil, 0
+		return nil
+	}
 	for _, n := range names {
 		if j.Progress != "" && cmp.Or(cmp.Compare(n.Ecosystem, after.Ecosystem), cmp.Compare(n.Name, after.Name)) <= 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return res, false, err
+			return res, false, err // the names pending are redone by whoever resumes
 		}
 		fp := fingerprint(ref.db, n)
 		if !p.All && states[n] == fp {
@@ -237,37 +284,31 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 				rels[rel] = *r
 			}
 		}
-		progress, _ := json.Marshal(n)
-		next := res
-		next.Names++
-		err = s.st.JobTx(ctx, j, now.Add(s.lease), string(progress), func(tx *store.Tx) error {
-			changes, err := tx.UpdateFindings(ctx, n, relIDs, found, now)
-			if err != nil {
-				return err
+		pending = append(pending, rematchItem{n: n, fp: fp, relIDs: relIDs, found: found, now: now})
+		pendingFound += len(found)
+		if len(pending) >= s.rematchBatch || pendingFound >= maxBatchFindings {
+			if err := flush(); err != nil {
+				return res, false, err
 			}
-			if err := tx.SetNameState(ctx, n, fp); err != nil {
-				return err
-			}
-			next.Changes += len(changes)
-			for _, c := range changes {
-				for _, d := range s.events(c, rels[c.Finding.ReleaseID], hooks, now) {
-					if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, now); err != nil {
-						return err
-					}
-				}
-			}
-			b, _ := json.Marshal(next)
-			return tx.SetJobResult(ctx, j, string(b))
-		})
-		if err != nil {
-			return res, false, err
 		}
-		res = next
-		renewed = time.Now()
-		s.hook("rematch-name", n.Ecosystem+"/"+n.Name)
+	}
+	if err := flush(); err != nil {
+		return res, false, err
 	}
 	return res, true, nil
 }
+
+// rematchItem is one name's re-match, waiting for its batch's commit.
+type rematchItem struct {
+	n      store.EcoName
+	fp     string
+	relIDs []string
+	found  []store.StoredFinding
+	now    time.Time
+}
+
+// maxBatchFindings bounds the findings of one re-match transaction.
+const maxBatchFindings = 20000
 
 // Event is a webhook payload: one finding that appeared in, or was
 // resolved for, one release.

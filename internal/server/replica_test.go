@@ -91,7 +91,9 @@ func replicaMain() int {
 		return fail(err)
 	}
 	defer st.Close()
-	srv := server.New(server.Config{Store: st, DBDir: os.Getenv("HM_DBDIR"), Replica: os.Getenv("HM_NAME"),
+	// Batches of 8 names: the kill points below (name 40, name 5) are
+	// at and inside a batch.
+	srv := server.New(server.Config{Store: st, DBDir: os.Getenv("HM_DBDIR"), Replica: os.Getenv("HM_NAME"), RematchBatch: 8,
 		Now: func() time.Time { return time.Now().UTC().Add(offset) }, Log: slog.New(slog.NewTextHandler(os.Stderr, nil))})
 	if _, err := srv.Bootstrap(ctx, replicaAdmin); err != nil {
 		return fail(err)

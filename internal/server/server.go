@@ -52,6 +52,10 @@ type Config struct {
 	// checkpoints (a dead replica's job is taken over after it); zero
 	// means a minute.
 	JobLease time.Duration
+	// RematchBatch is the most package names a re-match job commits in
+	// one transaction, with its checkpoint (0: 256; a batch also ends at 20,000 findings). A replica killed
+	// mid-job loses at most one batch, which the next holder redoes.
+	RematchBatch int
 	// UpdateEvery, when positive, refreshes the vulnerability index from
 	// UpdateSource (default osv.dev's export) on that schedule, limited to
 	// UpdateEcosystems when set.
@@ -67,6 +71,8 @@ type Server struct {
 	now    func() time.Time
 	log    *slog.Logger
 	client *http.Client
+	// rematchBatch is the most names a re-match commits at once.
+	rematchBatch int
 	// ingestSlots bounds the ingests running at once (Ingest).
 	ingestSlots chan struct{}
 	secure      bool
@@ -98,6 +104,9 @@ func New(cfg Config) *Server {
 	}
 	if s.lease <= 0 {
 		s.lease = defaultLease
+	}
+	if s.rematchBatch = cfg.RematchBatch; s.rematchBatch <= 0 {
+		s.rematchBatch = 256
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }

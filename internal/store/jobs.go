@@ -146,13 +146,18 @@ func placeholders(n int) string {
 // nothing of fn is kept). The work a unit does and its checkpoint are
 // therefore never separated by a crash.
 func (s *Store) JobTx(ctx context.Context, j *Job, until time.Time, progress string, fn func(tx *Tx) error) error {
+	return s.JobTxUnits(ctx, j, until, progress, 1, fn)
+}
+
+// JobTxUnits is JobTx for a transaction that does units units of work.
+func (s *Store) JobTxUnits(ctx context.Context, j *Job, until time.Time, progress string, units int, fn func(tx *Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET lease_until = ?, progress = ?, done_units = done_units + 1 WHERE id = ? AND lease_owner = ? AND state = 'running'`),
-		ms(until), progress, j.ID, j.Owner)
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET lease_until = ?, progress = ?, done_units = done_units + ? WHERE id = ? AND lease_owner = ? AND state = 'running'`),
+		ms(until), progress, units, j.ID, j.Owner)
 	if err != nil {
 		return fmt.Errorf("checkpoint job: %w", err)
 	}
@@ -168,7 +173,7 @@ func (s *Store) JobTx(ctx context.Context, j *Job, until time.Time, progress str
 		return fmt.Errorf("checkpoint job: %w", err)
 	}
 	j.LeaseUntil, j.Progress = until, progress
-	j.DoneUnits++
+	j.DoneUnits += units
 	return nil
 }
 
