@@ -53,8 +53,9 @@ type Config struct {
 	// means a minute.
 	JobLease time.Duration
 	// RematchBatch is the most package names a re-match job commits in
-	// one transaction, with its checkpoint (0: 256; a batch also ends at 20,000 findings). A replica killed
-	// mid-job loses at most one batch, which the next holder redoes.
+	// one transaction, with its checkpoint (0: 256; a batch also ends at
+	// 20,000 findings). A replica killed mid-job loses at most one batch,
+	// which the next holder redoes.
 	RematchBatch int
 	// UpdateEvery, when positive, refreshes the vulnerability index from
 	// UpdateSource (default osv.dev's export) on that schedule, limited to

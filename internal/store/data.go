@@ -323,7 +323,7 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	if err := s.insertFindings(ctx, tx, in.Findings); err != nil {
 		return nil, err
 	}
-	if err := s.insertNameStates(ctx, tx, s.unstated(in.NameStates)); err != nil {
+	if err := s.insertNameStates(ctx, tx, in.NameStates); err != nil {
 		return nil, err
 	}
 	for _, v := range in.VEX {
@@ -343,19 +343,6 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	s.names.add(names.added)
 	s.markStated(in.NameStates)
 	return s.Release(ctx, id)
-}
-
-// unstated returns the states of names not known to have one.
-func (s *Store) unstated(states map[EcoName]string) map[EcoName]string {
-	s.stated.Lock()
-	defer s.stated.Unlock()
-	out := make(map[EcoName]string, len(states))
-	for n, fp := range states {
-		if !s.stated.m[n] {
-			out[n] = fp
-		}
-	}
-	return out
 }
 
 // HasNameState reports whether n is known to have a recorded state (false
@@ -828,21 +815,32 @@ func scanFindings(rows *sql.Rows) ([]StoredFinding, error) {
 	var out []StoredFinding
 	for rows.Next() {
 		var f StoredFinding
-		var aliases, fixed string
-		var first int64
-		var resolved sql.NullInt64
-		if err := rows.Scan(&f.ReleaseID, &f.Package, &f.VulnID, &f.Ecosystem, &f.MatchName, &aliases, &f.Severity, &f.Score, &f.Summary, &fixed, &first, &resolved); err != nil {
+		dest, done := findingDest(&f)
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
+		done()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// findingDest returns the scan destinations of a findings row's columns
+// (release_id through resolved, as selected everywhere) and the step that
+// fills f from them once scanned.
+func findingDest(f *StoredFinding) (dest []any, done func()) {
+	var aliases, fixed string
+	var first int64
+	var resolved sql.NullInt64
+	dest = []any{&f.ReleaseID, &f.Package, &f.VulnID, &f.Ecosystem, &f.MatchName, &aliases, &f.Severity, &f.Score, &f.Summary, &fixed, &first, &resolved}
+	return dest, func() {
 		f.Aliases, f.Fixed = strings.Fields(aliases), strings.Fields(fixed)
 		f.FirstSeen = fromMS(first)
 		if resolved.Valid {
 			t := fromMS(resolved.Int64)
 			f.Resolved = &t
 		}
-		out = append(out, f)
 	}
-	return out, rows.Err()
 }
 
 // AffectedRelease is a release affected by an advisory.
@@ -869,15 +867,12 @@ func (s *Store) Affected(ctx context.Context, id string) ([]AffectedRelease, err
 		defer rows.Close()
 		for rows.Next() {
 			var f StoredFinding
-			var aliases, fixed string
-			var first int64
-			var resolved sql.NullInt64
-			r, err := scanRelease(rows, &f.ReleaseID, &f.Package, &f.VulnID, &f.Ecosystem, &f.MatchName, &aliases, &f.Severity, &f.Score, &f.Summary, &fixed, &first, &resolved)
+			dest, done := findingDest(&f)
+			r, err := scanRelease(rows, dest...)
 			if err != nil {
 				return err
 			}
-			f.Aliases, f.Fixed = strings.Fields(aliases), strings.Fields(fixed)
-			f.FirstSeen = fromMS(first)
+			done()
 			i, ok := idx[r.ID]
 			if !ok {
 				i = len(out)
@@ -925,8 +920,8 @@ type ComponentHit struct {
 // version is "".
 func (s *Store) ReleasesWithPackage(ctx context.Context, purlBase, version string) ([]ComponentHit, error) {
 	q := `SELECT ` + releaseCols + `, c.purl, c.version FROM components c JOIN releases r ON r.id = c.release_id JOIN products p ON p.id = r.product_id
-		WHERE c.name_ref IN (SELECT id FROM package_names WHERE purl_base = ?) AND c.purl_base = ?`
-	args := []any{purlBase, purlBase}
+		WHERE c.name_ref IN (SELECT id FROM package_names WHERE purl_base = ?)`
+	args := []any{purlBase}
 	if version != "" {
 		q += ` AND c.version = ?`
 		args = append(args, version)
