@@ -84,7 +84,13 @@ func open(ctx context.Context, dsn string, upto int) (*Store, error) {
 		s.dialect = Postgres
 		s.db, err = sql.Open("pgx", dsn)
 		if err == nil {
+			// Idle connections are kept (database/sql keeps two by
+			// default): each new one is a PostgreSQL backend to fork, warm
+			// up and prepare statements on again, and under load the pool
+			// opened and closed hundreds.
 			s.db.SetMaxOpenConns(16)
+			s.db.SetMaxIdleConns(16)
+			s.db.SetConnMaxIdleTime(5 * time.Minute)
 			s.w = s.db
 		}
 	} else {
@@ -205,6 +211,13 @@ func (s *Store) migrate(ctx context.Context, upto int) error {
 			}
 		}
 		for _, stmt := range splitSQL(text) {
+			// A statement marked {{POSTGRES}} is PostgreSQL's only.
+			if rest, ok := strings.CutPrefix(stmt, "{{POSTGRES}}"); ok {
+				if s.dialect != Postgres {
+					continue
+				}
+				stmt = strings.TrimSpace(rest)
+			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("migrate %s: %w", files[i], err)
