@@ -17,6 +17,7 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/vulndb"
 )
 
 // Job kinds.
@@ -164,30 +165,25 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 	// findings, fingerprints, webhook events and the job's checkpoint (its
 	// last name) are one transaction. One transaction per name spent most
 	// of a re-match committing (bench/RESULTS.md).
-	renewed := time.Now()
-	var pending []rematchItem
-	pendingFound := 0
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		last := pending[len(pending)-1]
+	commit := func(batch []rematchItem) error {
+		last := batch[len(batch)-1]
 		progress, _ := json.Marshal(last.n)
 		next := res
-		next.Names += len(pending)
-		err := s.st.JobTxUnits(ctx, j, last.now.Add(s.lease), string(progress), len(pending), func(tx *store.Tx) error {
-			for _, it := range pending {
-				changes, err := tx.UpdateFindings(ctx, it.n, it.relIDs, it.found, it.now)
-				if err != nil {
-					return err
-				}
-				if err := tx.SetNameState(ctx, it.n, it.fp); err != nil {
-					return err
-				}
-				next.Changes += len(changes)
-				for _, c := range changes {
-					for _, d := range s.events(c, rels[c.Finding.ReleaseID], hooks, it.now) {
-						if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, it.now); err != nil {
+		next.Names += len(batch)
+		updates := make([]store.NameUpdate, len(batch))
+		for i, it := range batch {
+			updates[i] = store.NameUpdate{Name: it.n, ReleaseIDs: it.relIDs, Found: it.found, Now: it.now, Fingerprint: it.fp}
+		}
+		err := s.st.JobTxUnits(ctx, j, last.now.Add(s.lease), string(progress), len(batch), func(tx *store.Tx) error {
+			changes, err := tx.UpdateNames(ctx, updates)
+			if err != nil {
+				return err
+			}
+			for i, cs := range changes {
+				next.Changes += len(cs)
+				for _, c := range cs {
+					for _, d := range s.events(c, batch[i].releases[c.Finding.ReleaseID], hooks, batch[i].now) {
+						if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, batch[i].now); err != nil {
 							return err
 						}
 					}
@@ -200,19 +196,17 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			return err
 		}
 		res = next
-		renewed = time.Now()
-		for _, it := range pending {
+		for _, it := range batch {
 			s.hook("rematch-name", it.n.Ecosystem+"/"+it.n.Name)
 		}
-		pending, pendingFound = nil, 0
 		return nil
 	}
+	// The names whose advisories changed, in order.
+	renewed := time.Now()
+	var todo []rematchItem
 	for _, n := range names {
 		if j.Progress != "" && cmp.Or(cmp.Compare(n.Ecosystem, after.Ecosystem), cmp.Compare(n.Name, after.Name)) <= 0 {
 			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return res, false, err // the names pending are redone by whoever resumes
 		}
 		fp := fingerprint(ref.db, n)
 		if !p.All && states[n] == fp {
@@ -224,79 +218,150 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			}
 			continue
 		}
-		comps, err := s.st.ComponentsNamed(ctx, n.Ecosystem, n.Name)
-		if err != nil {
-			return res, false, err
-		}
-		// A name is in many releases at a few versions: each distinct
-		// package is matched once and its findings given to every
-		// release that has it.
-		now := s.now()
-		type variant struct {
-			found []store.StoredFinding
-			rels  []string
-		}
-		variants := map[string]*variant{}
-		var order []string
-		var relIDs []string
-		seenRel := map[string]bool{}
-		for _, c := range comps {
-			if !seenRel[c.ReleaseID] {
-				seenRel[c.ReleaseID] = true
-				relIDs = append(relIDs, c.ReleaseID)
-			}
-			pk := c.Package
-			pk.Locations = nil // where a package was found does not change its findings
-			key, err := json.Marshal(pk)
-			if err != nil {
-				return res, false, err
-			}
-			v, ok := variants[string(key)]
-			if !ok {
-				doc := &sbom.Document{}
-				doc.Add(c.Package)
-				mr, err := match.Match(doc, ref.db)
-				if err != nil {
-					return res, false, err
-				}
-				v = &variant{found: storedFindings(mr, now)}
-				variants[string(key)] = v
-				order = append(order, string(key))
-			}
-			v.rels = append(v.rels, c.ReleaseID)
-		}
-		var found []store.StoredFinding
-		for _, key := range order {
-			v := variants[key]
-			for _, rel := range v.rels {
-				for _, f := range v.found {
-					f.ReleaseID = rel
-					found = append(found, f)
+		todo = append(todo, rematchItem{n: n, fp: fp})
+	}
+	// A few workers read and match names ahead of the commits, which stay
+	// in name order (the checkpoint is the last name committed): the reads
+	// and the matching of one batch overlap the writes of the one before.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// Batches are committed by a goroutine of their own while the next
+	// is read and matched; after a failed commit the rest are dropped (and
+	// redone by whoever resumes the job from its checkpoint).
+	commits := make(chan []rematchItem, 1)
+	committed := make(chan error, 1)
+	go func() {
+		var err error
+		for batch := range commits {
+			if err == nil {
+				if err = commit(batch); err != nil {
+					cancel()
 				}
 			}
 		}
-		for _, rel := range relIDs {
-			if _, ok := rels[rel]; !ok && len(hooks) > 0 {
-				r, err := s.st.Release(ctx, rel) // stored after the job began
-				if err != nil {
-					return res, false, err
+		committed <- err
+	}()
+	finish := func(err error) (rematchResult, bool, error) {
+		close(commits)
+		if cerr := <-committed; cerr != nil {
+			err = cerr
+		}
+		return res, err == nil, err
+	}
+	ahead := make(chan chan preparedName, rematchAhead)
+	go func() {
+		defer close(ahead)
+		for _, it := range todo {
+			ch := make(chan preparedName, 1)
+			select {
+			case ahead <- ch:
+			case <-pctx.Done():
+				return
+			}
+			go func() {
+				err := s.prepareRematch(pctx, ref.db, &it)
+				ch <- preparedName{it, err}
+			}()
+		}
+	}()
+	var pending []rematchItem
+	pendingFound := 0
+	for ch := range ahead {
+		pn := <-ch
+		if err := cmp.Or(ctx.Err(), pn.err); err != nil {
+			return finish(err) // the names pending are redone by whoever resumes
+		}
+		if len(hooks) > 0 {
+			// The committer gets the releases its events name.
+			pn.it.releases = make(map[string]store.Release, len(pn.it.relIDs))
+			for _, rel := range pn.it.relIDs {
+				r, ok := rels[rel]
+				if !ok {
+					got, err := s.st.Release(ctx, rel) // stored after the job began
+					if err != nil {
+						return finish(err)
+					}
+					r, rels[rel] = *got, *got
 				}
-				rels[rel] = *r
+				pn.it.releases[rel] = r
 			}
 		}
-		pending = append(pending, rematchItem{n: n, fp: fp, relIDs: relIDs, found: found, now: now})
-		pendingFound += len(found)
+		pending = append(pending, pn.it)
+		pendingFound += len(pn.it.found)
 		if len(pending) >= s.rematchBatch || pendingFound >= maxBatchFindings {
-			if err := flush(); err != nil {
-				return res, false, err
+			commits <- pending
+			pending, pendingFound = nil, 0
+		}
+	}
+	if len(pending) > 0 {
+		commits <- pending
+	}
+	return finish(pctx.Err())
+}
+
+// prepareRematch reads the components of it's name across releases and
+// matches them, filling in it's releases and findings.
+func (s *Server) prepareRematch(ctx context.Context, db *vulndb.DB, it *rematchItem) error {
+	comps, err := s.st.ComponentsNamed(ctx, it.n.Ecosystem, it.n.Name)
+	if err != nil {
+		return err
+	}
+	// A name is in many releases at a few versions: each distinct package
+	// is matched once and its findings given to every release that has it.
+	it.now = s.now()
+	type variant struct {
+		found []store.StoredFinding
+		rels  []string
+	}
+	variants := map[string]*variant{}
+	var order []string
+	seenRel := map[string]bool{}
+	for _, c := range comps {
+		if !seenRel[c.ReleaseID] {
+			seenRel[c.ReleaseID] = true
+			it.relIDs = append(it.relIDs, c.ReleaseID)
+		}
+		pk := c.Package
+		pk.Locations = nil // where a package was found does not change its findings
+		key, err := json.Marshal(pk)
+		if err != nil {
+			return err
+		}
+		v, ok := variants[string(key)]
+		if !ok {
+			doc := &sbom.Document{}
+			doc.Add(c.Package)
+			mr, err := match.Match(doc, db)
+			if err != nil {
+				return err
+			}
+			v = &variant{found: storedFindings(mr, it.now)}
+			variants[string(key)] = v
+			order = append(order, string(key))
+		}
+		v.rels = append(v.rels, c.ReleaseID)
+	}
+	for _, key := range order {
+		v := variants[key]
+		for _, rel := range v.rels {
+			for _, f := range v.found {
+				f.ReleaseID = rel
+				it.found = append(it.found, f)
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return res, false, err
-	}
-	return res, true, nil
+	return nil
 }
+
+// preparedName is a name read and matched ahead of its commit.
+type preparedName struct {
+	it  rematchItem
+	err error
+}
+
+// rematchAhead is how many names are read and matched ahead of the one
+// being committed.
+const rematchAhead = 4
 
 // rematchItem is one name's re-match, waiting for its batch's commit.
 type rematchItem struct {
@@ -305,6 +370,9 @@ type rematchItem struct {
 	relIDs []string
 	found  []store.StoredFinding
 	now    time.Time
+	// releases are relIDs' releases, for webhook events (only when there
+	// are webhooks).
+	releases map[string]store.Release
 }
 
 // maxBatchFindings bounds the findings of one re-match transaction.

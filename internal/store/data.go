@@ -260,17 +260,11 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	if err != nil {
 		return nil, err
 	}
-	// A connection of its own, so that PostgreSQL's COPY runs inside the
-	// transaction.
-	conn, err := s.w.Conn(ctx)
+	conn, tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
 	defer tx.Rollback()
 	if in.ProductID == "" {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO products (id, name, team_id, created) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
@@ -316,7 +310,7 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	for i, r := range compRows {
 		r[0], r[len(r)-1] = id, names.ids[i]
 	}
-	if err := s.insertComponents(ctx, conn, tx, compRows); err != nil {
+	if err := s.insertRows(ctx, conn, tx, "components", componentColumns, compRows); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE releases SET components = ? WHERE id = ?`), len(in.Components), id); err != nil {
@@ -325,10 +319,10 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	for i := range in.Findings {
 		in.Findings[i].ReleaseID = id
 	}
-	if err := s.insertFindings(ctx, tx, in.Findings); err != nil {
+	if err := s.insertFindings(ctx, conn, tx, in.Findings); err != nil {
 		return nil, err
 	}
-	if err := s.insertNameStates(ctx, tx, in.NameStates); err != nil {
+	if err := s.upsertNameStates(ctx, tx, in.NameStates, false); err != nil {
 		return nil, err
 	}
 	for _, v := range in.VEX {
@@ -370,9 +364,10 @@ func (s *Store) markStated(states map[EcoName]string) {
 	}
 }
 
-// insertNameStates records fingerprints for names that have none, 100 per
-// statement.
-func (s *Store) insertNameStates(ctx context.Context, tx *sql.Tx, states map[EcoName]string) error {
+// upsertNameStates records fingerprints for names, 100 per statement:
+// replacing those recorded when replace is set, for names that have none
+// otherwise.
+func (s *Store) upsertNameStates(ctx context.Context, tx *sql.Tx, states map[EcoName]string, replace bool) error {
 	names := make([]EcoName, 0, len(states))
 	for n := range states {
 		names = append(names, n)
@@ -393,7 +388,11 @@ func (s *Store) insertNameStates(ctx context.Context, tx *sql.Tx, states map[Eco
 			q.WriteString("(?, ?, ?)")
 			args = append(args, n.Ecosystem, n.Name, states[n])
 		}
-		q.WriteString(` ON CONFLICT (ecosystem, match_name) DO NOTHING`)
+		if replace {
+			q.WriteString(` ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`)
+		} else {
+			q.WriteString(` ON CONFLICT (ecosystem, match_name) DO NOTHING`)
+		}
 		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
 			return fmt.Errorf("store name states: %w", err)
 		}
@@ -422,11 +421,12 @@ func componentRows(comps []Component) ([][]any, error) {
 	return rows, nil
 }
 
-// insertComponents writes component rows inside tx, which runs on conn:
-// with COPY on PostgreSQL (one stream instead of a statement per hundred
-// rows, each with a thousand parameters to bind), in multi-row INSERTs of
-// 100 rows on SQLite (a fraction of the cost of one per row).
-func (s *Store) insertComponents(ctx context.Context, conn *sql.Conn, tx *sql.Tx, rows [][]any) error {
+// insertRows writes rows into table's columns inside tx, which runs on
+// conn: with COPY on PostgreSQL (one stream instead of a statement per
+// hundred rows, each with a thousand parameters to bind), in multi-row
+// INSERTs of about a thousand values on SQLite (a fraction of the cost of
+// one statement per row). Rows must not conflict with stored ones.
+func (s *Store) insertRows(ctx context.Context, conn *sql.Conn, tx *sql.Tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -434,26 +434,25 @@ func (s *Store) insertComponents(ctx context.Context, conn *sql.Conn, tx *sql.Tx
 		return conn.Raw(func(dc any) error {
 			c, ok := dc.(*stdlib.Conn)
 			if !ok {
-				return fmt.Errorf("store components: unexpected driver connection %T", dc)
+				return fmt.Errorf("store %s: unexpected driver connection %T", table, dc)
 			}
-			n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{"components"}, componentColumns, pgx.CopyFromRows(rows))
+			n, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 			if err == nil && n != int64(len(rows)) {
 				err = fmt.Errorf("%d of %d rows copied", n, len(rows))
 			}
 			if err != nil {
-				return fmt.Errorf("store components: %w", err)
+				return fmt.Errorf("store %s: %w", table, err)
 			}
 			return nil
 		})
 	}
-	const batch = 100
-	cols := len(componentColumns)
-	marks := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	batch := max(1, 1000/len(cols))
+	marks := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
 	for start := 0; start < len(rows); start += batch {
 		end := min(start+batch, len(rows))
 		var q strings.Builder
-		q.WriteString(`INSERT INTO components (` + strings.Join(componentColumns, ", ") + `) VALUES `)
-		args := make([]any, 0, (end-start)*cols)
+		q.WriteString(`INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `)
+		args := make([]any, 0, (end-start)*len(cols))
 		for i, r := range rows[start:end] {
 			if i > 0 {
 				q.WriteString(", ")
@@ -462,7 +461,7 @@ func (s *Store) insertComponents(ctx context.Context, conn *sql.Conn, tx *sql.Tx
 			args = append(args, r...)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("store components: %w", err)
+			return fmt.Errorf("store %s: %w", table, err)
 		}
 	}
 	return nil
@@ -477,56 +476,36 @@ func storedPackage(p sbom.Package) sbom.Package {
 	return p
 }
 
-// insertFindings stores findings and the ids they are known by (the id
-// and its aliases), in multi-row INSERTs.
-func (s *Store) insertFindings(ctx context.Context, tx *sql.Tx, fs []StoredFinding) error {
-	const batch = 50
-	for start := 0; start < len(fs); start += batch {
-		end := min(start+batch, len(fs))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO findings (release_id, package, vuln_id, ecosystem, match_name, aliases, severity, score, summary, fixed, first_seen, resolved) VALUES `)
-		args := make([]any, 0, 12*(end-start))
-		for i, f := range fs[start:end] {
-			var resolved any
-			if f.Resolved != nil {
-				resolved = ms(*f.Resolved)
-			}
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, f.ReleaseID, f.Package, f.VulnID, f.Ecosystem, f.MatchName, strings.Join(f.Aliases, " "), f.Severity, f.Score, f.Summary, strings.Join(f.Fixed, " "), ms(f.FirstSeen), resolved)
+// findingColumns and findingIDColumns are the columns insertFindings
+// writes.
+var (
+	findingColumns   = []string{"release_id", "package", "vuln_id", "ecosystem", "match_name", "aliases", "severity", "score", "summary", "fixed", "first_seen", "resolved"}
+	findingIDColumns = []string{"release_id", "package", "vuln_id", "alias"}
+)
+
+// insertFindings stores new findings and the ids they are known by (the
+// id and its aliases, each once), inside tx on conn.
+func (s *Store) insertFindings(ctx context.Context, conn *sql.Conn, tx *sql.Tx, fs []StoredFinding) error {
+	rows := make([][]any, len(fs))
+	var ids [][]any
+	for i, f := range fs {
+		var resolved any
+		if f.Resolved != nil {
+			resolved = ms(*f.Resolved)
 		}
-		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
-			return fmt.Errorf("store findings: %w", err)
-		}
-	}
-	// The ids, 200 rows a statement whatever the number of aliases.
-	var ids [][4]string
-	for _, f := range fs {
+		rows[i] = []any{f.ReleaseID, f.Package, f.VulnID, f.Ecosystem, f.MatchName, strings.Join(f.Aliases, " "), f.Severity, f.Score, f.Summary, strings.Join(f.Fixed, " "), ms(f.FirstSeen), resolved}
+		seen := map[string]bool{}
 		for _, a := range append([]string{f.VulnID}, f.Aliases...) {
-			ids = append(ids, [4]string{f.ReleaseID, f.Package, f.VulnID, a})
-		}
-	}
-	const idBatch = 200
-	for start := 0; start < len(ids); start += idBatch {
-		end := min(start+idBatch, len(ids))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO finding_ids (release_id, package, vuln_id, alias) VALUES `)
-		args := make([]any, 0, 4*(end-start))
-		for i, r := range ids[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
+			if !seen[a] {
+				seen[a] = true
+				ids = append(ids, []any{f.ReleaseID, f.Package, f.VulnID, a})
 			}
-			q.WriteString("(?, ?, ?, ?)")
-			args = append(args, r[0], r[1], r[2], r[3])
-		}
-		q.WriteString(` ON CONFLICT DO NOTHING`)
-		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
-			return fmt.Errorf("store finding ids: %w", err)
 		}
 	}
-	return nil
+	if err := s.insertRows(ctx, conn, tx, "findings", findingColumns, rows); err != nil {
+		return err
+	}
+	return s.insertRows(ctx, conn, tx, "finding_ids", findingIDColumns, ids)
 }
 
 const releaseCols = `r.id, r.product_id, p.name, r.version, r.sbom_format, r.created, r.components, p.team_id`
@@ -664,10 +643,13 @@ func scanComponents(rows *sql.Rows) ([]Component, error) {
 // EcoName is a package name in an ecosystem, as matching looks it up.
 type EcoName struct{ Ecosystem, Name string }
 
-// DistinctNames lists every (ecosystem, name) some release contains.
+// DistinctNames lists every (ecosystem, name) a release contains or
+// contained: package names are never deleted (nameCache), and a name whose
+// releases are all gone has no components to re-match. Asking components
+// which names they use was a scan of every component whenever
+// PostgreSQL's statistics chose a hash join (0.8 s at a million).
 func (s *Store) DistinctNames(ctx context.Context) ([]EcoName, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT n.ecosystem, n.match_name FROM package_names n
-		WHERE EXISTS (SELECT 1 FROM components c WHERE c.name_ref = n.id)`)
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ecosystem, match_name FROM package_names ORDER BY ecosystem, match_name`)
 	if err != nil {
 		return nil, err
 	}
@@ -702,13 +684,6 @@ func (s *Store) NameStates(ctx context.Context) (map[EcoName]string, error) {
 	return out, rows.Err()
 }
 
-// SetNameState records a name's advisory fingerprint.
-func (s *Store) SetNameState(ctx context.Context, n EcoName, fp string) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
-		ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`), n.Ecosystem, n.Name, fp)
-	return err
-}
-
 // Change is a finding that appeared or was resolved by a re-match.
 type Change struct {
 	Finding  StoredFinding
@@ -720,12 +695,13 @@ type Change struct {
 // now), open ones no longer found are resolved (now), others are kept with
 // their first-seen time. It returns the changes, in one transaction.
 func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer conn.Close()
 	defer tx.Rollback()
-	changes, err := (&Tx{s: s, tx: tx}).UpdateFindings(ctx, n, releaseIDs, found, now)
+	changes, err := (&Tx{s: s, conn: conn, tx: tx}).UpdateFindings(ctx, n, releaseIDs, found, now)
 	if err != nil {
 		return nil, err
 	}
@@ -734,21 +710,72 @@ func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []stri
 
 // UpdateFindings is Store.UpdateFindings inside a job's transaction.
 func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
+	changes, err := t.UpdateNames(ctx, []NameUpdate{{Name: n, ReleaseIDs: releaseIDs, Found: found, Now: now}})
+	if err != nil {
+		return nil, err
+	}
+	return changes[0], nil
+}
+
+// NameUpdate is the re-match of one package name: the releases it was
+// looked for in, what was found there, and the fingerprint of the
+// advisories it was matched with.
+type NameUpdate struct {
+	Name       EcoName
+	ReleaseIDs []string
+	Found      []StoredFinding
+	Now        time.Time
+	// Fingerprint, when set, is recorded as the name's state.
+	Fingerprint string
+}
+
+// UpdateNames applies UpdateFindings to each name and records their
+// fingerprints; the new findings of all names are written together, and
+// the states in a few statements. It returns each name's changes.
+func (t *Tx) UpdateNames(ctx context.Context, us []NameUpdate) ([][]Change, error) {
+	out := make([][]Change, len(us))
+	var added []StoredFinding
+	states := map[EcoName]string{}
+	for i, u := range us {
+		changes, add, err := t.diffFindings(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = changes
+		added = append(added, add...)
+		if u.Fingerprint != "" {
+			states[u.Name] = u.Fingerprint
+		}
+	}
+	if err := t.s.insertFindings(ctx, t.conn, t.tx, added); err != nil {
+		return nil, err
+	}
+	if err := t.s.upsertNameStates(ctx, t.tx, states, true); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// diffFindings compares a name's stored findings in u's releases with
+// u.Found: it reopens and resolves stored ones, and returns the changes
+// and the findings to add.
+func (t *Tx) diffFindings(ctx context.Context, u NameUpdate) ([]Change, []StoredFinding, error) {
 	s, tx := t.s, t.tx
+	n, now := u.Name, u.Now
 	type key struct{ rel, pkg, vuln string }
 	want := map[key]StoredFinding{}
-	for _, f := range found {
+	for _, f := range u.Found {
 		want[key{f.ReleaseID, f.Package, f.VulnID}] = f
 	}
-	inScope := make(map[string]bool, len(releaseIDs))
-	for _, r := range releaseIDs {
+	inScope := make(map[string]bool, len(u.ReleaseIDs))
+	for _, r := range u.ReleaseIDs {
 		inScope[r] = true
 	}
 	// One query for the name across releases (findings_name), not one per
 	// release: a popular name is in most releases.
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT release_id, package, vuln_id, resolved FROM findings WHERE ecosystem = ? AND match_name = ?`), n.Ecosystem, n.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	have := map[key]bool{}
 	var toResolve, toReopen []key
@@ -757,7 +784,7 @@ func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string,
 		var resolved sql.NullInt64
 		if err := rows.Scan(&k.rel, &k.pkg, &k.vuln, &resolved); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		if !inScope[k.rel] {
 			continue
@@ -773,24 +800,36 @@ func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string,
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var changes []Change
 	for _, k := range toReopen {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = NULL WHERE release_id = ? AND package = ? AND vuln_id = ?`), k.rel, k.pkg, k.vuln); err != nil {
-			return nil, err
-		}
 		changes = append(changes, Change{Finding: want[k]})
 	}
+	at := now
 	for _, k := range toResolve {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE findings SET resolved = ? WHERE release_id = ? AND package = ? AND vuln_id = ?`), ms(now), k.rel, k.pkg, k.vuln); err != nil {
-			return nil, err
-		}
-		at := now
 		changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &at}, Resolved: true})
 	}
+	// Reopened and resolved findings, 300 a statement.
+	for _, set := range []struct {
+		keys     []key
+		resolved any
+	}{{toReopen, nil}, {toResolve, ms(now)}} {
+		for start := 0; start < len(set.keys); start += 300 {
+			part := set.keys[start:min(start+300, len(set.keys))]
+			args := make([]any, 0, 1+3*len(part))
+			args = append(args, set.resolved)
+			for _, k := range part {
+				args = append(args, k.rel, k.pkg, k.vuln)
+			}
+			q := `UPDATE findings SET resolved = ? WHERE (release_id, package, vuln_id) IN ((?, ?, ?)` + strings.Repeat(", (?, ?, ?)", len(part)-1) + `)`
+			if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	var added []StoredFinding
-	for _, f := range found {
+	for _, f := range u.Found {
 		k := key{f.ReleaseID, f.Package, f.VulnID}
 		if have[k] || !inScope[k.rel] {
 			continue
@@ -800,17 +839,7 @@ func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string,
 		added = append(added, f)
 		changes = append(changes, Change{Finding: f})
 	}
-	if err := s.insertFindings(ctx, tx, added); err != nil {
-		return nil, err
-	}
-	return changes, nil
-}
-
-// SetNameState is Store.SetNameState inside a job's transaction.
-func (t *Tx) SetNameState(ctx context.Context, n EcoName, fp string) error {
-	_, err := t.tx.ExecContext(ctx, t.s.q(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES (?, ?, ?)
-		ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`), n.Ecosystem, n.Name, fp)
-	return err
+	return changes, added, nil
 }
 
 // EnqueueDelivery is Store.EnqueueDelivery inside a job's transaction.

@@ -151,10 +151,11 @@ func (s *Store) JobTx(ctx context.Context, j *Job, until time.Time, progress str
 
 // JobTxUnits is JobTx for a transaction that does units units of work.
 func (s *Store) JobTxUnits(ctx context.Context, j *Job, until time.Time, progress string, units int, fn func(tx *Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
+	defer conn.Close()
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, s.q(`UPDATE jobs SET lease_until = ?, progress = ?, done_units = done_units + ? WHERE id = ? AND lease_owner = ? AND state = 'running'`),
 		ms(until), progress, units, j.ID, j.Owner)
@@ -165,7 +166,7 @@ func (s *Store) JobTxUnits(ctx context.Context, j *Job, until time.Time, progres
 		return ErrLeaseLost
 	}
 	if fn != nil {
-		if err := fn(&Tx{s: s, tx: tx}); err != nil {
+		if err := fn(&Tx{s: s, conn: conn, tx: tx}); err != nil {
 			return err
 		}
 	}
@@ -235,8 +236,9 @@ func (s *Store) Jobs(ctx context.Context, n int) ([]Job, error) {
 
 // Tx is the part of the store a job's unit of work uses inside JobTx.
 type Tx struct {
-	s  *Store
-	tx *sql.Tx
+	s    *Store
+	conn *sql.Conn // tx's connection
+	tx   *sql.Tx
 }
 
 // SetJobResult records a job's running result (its counts so far) in the

@@ -126,6 +126,22 @@ func open(ctx context.Context, dsn string, upto int) (*Store, error) {
 	return s, nil
 }
 
+// begin starts a write transaction on a connection of its own, so that
+// PostgreSQL's COPY (insertRows) runs inside it. The caller closes the
+// connection after the transaction ends.
+func (s *Store) begin(ctx context.Context) (*sql.Conn, *sql.Tx, error) {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, tx, nil
+}
+
 // Close closes the database.
 func (s *Store) Close() error {
 	err := s.db.Close()
