@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/products/{product}/releases", s.require(v, s.apiReleases))
 	m.HandleFunc("GET /api/v1/releases/{id}", s.require(v, s.apiRelease))
 	m.HandleFunc("GET /api/v1/releases/{id}/findings", s.require(v, s.apiFindings))
+	m.HandleFunc("GET /api/v1/releases/{id}/sbom", s.require(v, s.apiSBOM))
 	m.HandleFunc("POST /api/v1/releases/{id}/vex", s.require(u, s.apiTriage))
 	m.HandleFunc("GET /api/v1/affected", s.require(v, s.apiAffected))
 	m.HandleFunc("GET /api/v1/components", s.require(v, s.apiComponents))
@@ -142,6 +143,27 @@ func (s *Server) apiRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 200, rel)
+}
+
+// apiSBOM answers the SBOM a release was uploaded with, as it came.
+func (s *Server) apiSBOM(w http.ResponseWriter, r *http.Request) {
+	rel, err := s.releaseFor(r, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	b, format, err := s.st.SBOM(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ct, ext := "application/vnd.cyclonedx+json", ".cdx.json"
+	if format == "spdx" {
+		ct, ext = "application/spdx+json", ".spdx.json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": rel.Product + "-" + rel.Version + ext}))
+	w.Write(b)
 }
 
 func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request) {

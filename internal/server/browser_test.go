@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,6 +117,38 @@ func TestBrowser(t *testing.T) {
 		after := shot()
 		if strings.Contains(openText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "not_affected") {
 			t.Errorf("after triage: open %q closed %q", openText, closedText)
+		}
+		// The release page's CSAF download, opened with the browser's
+		// session, carries the triage just recorded.
+		href, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#dl-csaf').href`))
+		if err != nil {
+			t.Fatalf("CSAF link: %v", err)
+		}
+		step("open CSAF", chromedp.Navigate(href))
+		body, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body.innerText`))
+		if err != nil {
+			t.Fatalf("CSAF page: %v", err)
+		}
+		var csaf struct {
+			Document struct{ Category string } `json:"document"`
+			Vulnerabilities []struct {
+				IDs []struct {
+					Text string `json:"text"`
+				} `json:"ids"`
+				ProductStatus map[string][]string `json:"product_status"`
+			} `json:"vulnerabilities"`
+		}
+		if err := json.Unmarshal([]byte(body), &csaf); err != nil || csaf.Document.Category != "csaf_vex" {
+			t.Fatalf("CSAF download: %+v, %v: %.200q", csaf, err, body)
+		}
+		triaged := false
+		for _, v := range csaf.Vulnerabilities {
+			for _, id := range v.IDs {
+				triaged = triaged || id.Text == "GHSA-3h5v-q93c-6h6q" && len(v.ProductStatus["known_not_affected"]) > 0
+			}
+		}
+		if !triaged {
+			t.Errorf("CSAF download: GHSA-3h5v-q93c-6h6q not known_not_affected: %+v", csaf.Vulnerabilities)
 		}
 		name := filepath.Base(t.Name())
 		for file, b := range map[string][]byte{"dashboard": dash, "release": release, "triaged": after} {

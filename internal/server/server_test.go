@@ -207,6 +207,13 @@ func TestServer(t *testing.T) {
 		if code, _ := c.do("GET", "/api/v1/products/npm-cli/releases", otherTeam, nil, ""); code != 403 {
 			t.Errorf("other team reads: %d", code)
 		}
+		// The SBOM as pushed, to a viewer; not to another team.
+		if code, b := c.do("GET", "/api/v1/releases/"+relID+"/sbom", viewer, nil, ""); code != 200 || !bytes.Equal(b, sb) {
+			t.Errorf("sbom download: %d, %d bytes (pushed %d)", code, len(b), len(sb))
+		}
+		if code, _ := c.do("GET", "/api/v1/releases/"+relID+"/sbom", otherTeam, nil, ""); code != 403 && code != 404 {
+			t.Errorf("other team's sbom download: %d", code)
+		}
 		// An admin triages: it leaves the open list.
 		if code, b := c.do("POST", "/api/v1/releases/"+relID+"/vex", admin, tri, "application/json"); code != 201 {
 			t.Fatalf("triage: %d %s", code, b)
