@@ -130,7 +130,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("CSAF page: %v", err)
 		}
 		var csaf struct {
-			Document struct{ Category string } `json:"document"`
+			Document        struct{ Category string } `json:"document"`
 			Vulnerabilities []struct {
 				IDs []struct {
 					Text string `json:"text"`
