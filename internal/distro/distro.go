@@ -68,17 +68,89 @@ func (r Release) Ecosystem() string {
 		return "openSUSE:Tumbleweed"
 	case "mageia":
 		return withMajor("Mageia", major)
-	case "sles":
-		// SUSE's advisories name products and modules ("SUSE:Linux
-		// Enterprise Server 15 SP5", "SUSE:Linux Enterprise Module for
-		// Basesystem 15 SP5"): matched against every SUSE product.
-		return "SUSE"
+	case "sles", "sled", "sles_sap", "sle_hpc", "sle-micro":
+		// The product and its service pack: "SUSE:Linux Enterprise Server
+		// 15 SP5". SUSE files a package's advisories under the product or
+		// module that ships it ("SUSE:Linux Enterprise Module for
+		// Basesystem 15 SP5"): Applies matches every one of the release.
+		rel := suseRelease(r.ID, r.VersionID)
+		if rel == "" {
+			return "SUSE"
+		}
+		return suseProducts[r.ID] + " " + rel
 	case "rhel":
-		// Red Hat's name the product, release and repository ("Red
-		// Hat:enterprise_linux:9::baseos"): matched against every one.
-		return "Red Hat"
+		// Red Hat's ecosystems name the product, its major release and the
+		// repository ("Red Hat:enterprise_linux:9::baseos"): Applies
+		// matches every repository of the major release.
+		if major == "" {
+			return "Red Hat"
+		}
+		return redHatEL + major
 	}
 	return ""
+}
+
+// Red Hat Enterprise Linux and SUSE Linux Enterprise ecosystem prefixes.
+const (
+	redHatEL            = "Red Hat:enterprise_linux:"
+	suseLinuxEnterprise = "SUSE:Linux Enterprise "
+)
+
+// suseProducts are the SUSE Linux Enterprise products by os-release ID.
+var suseProducts = map[string]string{
+	"sles":      suseLinuxEnterprise + "Server",
+	"sled":      suseLinuxEnterprise + "Desktop",
+	"sles_sap":  suseLinuxEnterprise + "Server for SAP Applications",
+	"sle_hpc":   suseLinuxEnterprise + "High Performance Computing",
+	"sle-micro": suseLinuxEnterprise + "Micro",
+}
+
+// suseRelease spells a SUSE VERSION_ID as SUSE's ecosystems do: "15.5" is
+// "15 SP5", "15" is "15"; SLE Micro's "5.5" stays "5.5".
+func suseRelease(id, versionID string) string {
+	major, sp, ok := strings.Cut(versionID, ".")
+	switch {
+	case major == "" || leadingDigits(major) != major || ok && (sp == "" || leadingDigits(sp) != sp):
+		return ""
+	case id == "sle-micro":
+		return versionID
+	case !ok || sp == "0":
+		return major
+	}
+	return major + " SP" + sp
+}
+
+// Applies reports whether an advisory's affected ecosystem (OSV's
+// affected[].package.ecosystem) covers packages whose ecosystem is eco, as
+// Ecosystem returns it: the same ecosystem; any release of a family when
+// eco names none ("Debian" takes "Debian:12"); for Red Hat Enterprise
+// Linux, every repository of the major release ("Red Hat:enterprise_linux:9"
+// takes "...:9::baseos" and "...:9::appstream", not EUS streams or add-on
+// products, whose builds differ); for SUSE Linux Enterprise, every product
+// and module of the same release and service pack, with its suffixes
+// ("...Server 15 SP5" takes "...Module for Basesystem 15 SP5" and
+// "...Server 15 SP5-LTSS", not "... 15 SP4").
+func Applies(advisory, eco string) bool {
+	if advisory == eco {
+		return true
+	}
+	if !strings.Contains(eco, ":") {
+		base, _, _ := strings.Cut(advisory, ":")
+		return base == eco
+	}
+	if strings.HasPrefix(eco, redHatEL) {
+		return strings.HasPrefix(advisory, eco+":")
+	}
+	if strings.HasPrefix(eco, suseLinuxEnterprise) {
+		rest, ok := strings.CutPrefix(advisory, suseLinuxEnterprise)
+		f := strings.Fields(eco)
+		rel := f[len(f)-1]
+		if len(f) > 3 && strings.HasPrefix(rel, "SP") {
+			rel = f[len(f)-2] + " " + rel
+		}
+		return ok && (strings.HasSuffix(rest, " "+rel) || strings.Contains(rest, " "+rel+"-"))
+	}
+	return false
 }
 
 func leadingDigits(s string) string {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hallmark-dev/hallmark/internal/distro"
 	"github.com/hallmark-dev/hallmark/internal/osv"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/version"
@@ -286,12 +287,14 @@ func Match(doc *sbom.Document, src Source) (*Result, error) {
 	return res, nil
 }
 
-// sameEcosystem keeps the affected entries of the package's ecosystem: the
-// same name, or, for a package without a release suffix, the same base.
+// sameEcosystem keeps the affected entries that apply to the package's
+// ecosystem (distro.Applies): the same name; for a package without a
+// release suffix, the same base; the repositories and modules of its
+// release for Red Hat and SUSE.
 func sameEcosystem(aff []osv.Affected, eco string) []osv.Affected {
 	var out []osv.Affected
 	for _, a := range aff {
-		if a.Package.Ecosystem == eco || (!strings.Contains(eco, ":") && osv.BaseEcosystem(a.Package.Ecosystem) == eco) {
+		if distro.Applies(a.Package.Ecosystem, eco) {
 			out = append(out, a)
 		}
 	}

@@ -300,6 +300,95 @@ func TestAlmaLinux9(t *testing.T) {
 	}
 }
 
+// fixtureDB builds a vulnerability index of the hand-written OSV records in
+// testdata/dir (each validated against the OSV schema first).
+func fixtureDB(t *testing.T, dir string, want int) *vulndb.DB {
+	t.Helper()
+	records, err := filepath.Glob(filepath.Join("testdata", dir, "*.json"))
+	if err != nil || len(records) != want {
+		t.Fatalf("records %v: %v", records, err)
+	}
+	zipPath := filepath.Join(t.TempDir(), dir+".zip")
+	zf, err := os.Create(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	for _, r := range records {
+		b, err := os.ReadFile(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schematest.Validate(t, "osv.schema.json", r, b)
+		w, _ := zw.Create(filepath.Base(r))
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zf.Close()
+	dbDir := t.TempDir()
+	if _, err := vulndb.Update(t.Context(), vulndb.Options{Dir: dbDir, Source: zipPath}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(dbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestRedHatProducts: a RHEL 9 image (go-rpmdb's Rocky Linux 9 database
+// under a RHEL os-release) is matched against RHEL 9's repositories, not
+// against RHEL 8, an EUS stream or an add-on product that ship the same
+// package names (testdata/redhat/README.md).
+func TestRedHatProducts(t *testing.T) {
+	db := fixtureDB(t, "redhat", 3)
+	doc := rpmRootfs(t, "rockylinux-9/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nVERSION_ID=\"9.3\"\n")
+	for _, format := range []string{"direct", "cyclonedx"} {
+		if format == "cyclonedx" {
+			var buf bytes.Buffer
+			if err := cyclonedx.Encode(&buf, doc, cyclonedx.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			back, err := cyclonedx.Decode(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc = back
+		}
+		res, err := Match(doc, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := findingIDs(res)
+		if got := ids["openssl-libs"]; !slices.Equal(got, []string{"RHSA-2024:2447"}) {
+			t.Errorf("%s: openssl-libs 1:3.0.7-24.el9: %v, want RHSA-2024:2447 alone", format, got)
+		}
+		for _, u := range res.Unchecked {
+			if p := doc.Package(u.PackageID); p != nil && p.Name == "openssl-libs" {
+				t.Errorf("%s: openssl-libs unchecked: %s", format, u.Reason)
+			}
+		}
+	}
+}
+
+// TestSUSEProducts: SLES 15 SP3 (go-rpmdb's SLE 15 NDB database) is
+// matched against every product and module of 15 SP3, LTSS included, and
+// not against SP4 or openSUSE Leap (testdata/suse/README.md).
+func TestSUSEProducts(t *testing.T) {
+	db := fixtureDB(t, "suse", 2)
+	doc := rpmRootfs(t, "sle15-bci/Packages.db", "usr/lib/sysimage/rpm/Packages.db", "NAME=\"SLES\"\nID=\"sles\"\nVERSION_ID=\"15.3\"\n")
+	res, err := Match(doc, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := findingIDs(res)["glibc"]; !slices.Equal(got, []string{"SUSE-SU-2099:0001-1"}) {
+		t.Errorf("glibc 2.31-9.3.2 on SLES 15 SP3: %v, want SUSE-SU-2099:0001-1 alone", got)
+	}
+}
+
 // TestCleanStart: CleanStart publishes Alpine-style apk packages; its
 // advisories use the CleanStart ecosystem with apk versions. The apk
 // database here is ours (the format apk writes), the advisories real:
@@ -345,39 +434,7 @@ func TestDebianImage(t *testing.T) {
 	if dir == "" {
 		t.Skip("HALLMARK_TEST_IMAGE_DIR unset: .ci/setup.d/debian-image.sh builds the image with ../shared/images/build-debian-image.sh")
 	}
-	records, err := filepath.Glob("testdata/debian/*.json")
-	if err != nil || len(records) != 4 {
-		t.Fatalf("records %v: %v", records, err)
-	}
-	zipPath := filepath.Join(t.TempDir(), "debian.zip")
-	zf, err := os.Create(zipPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(zf)
-	for _, r := range records {
-		b, err := os.ReadFile(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		schematest.Validate(t, "osv.schema.json", r, b)
-		w, _ := zw.Create(filepath.Base(r))
-		w.Write(b)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zf.Close()
-	dbDir := t.TempDir()
-	if _, err := vulndb.Update(t.Context(), vulndb.Options{Dir: dbDir, Source: zipPath}); err != nil {
-		t.Fatal(err)
-	}
-	db, err := vulndb.Open(dbDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-
+	db := fixtureDB(t, "debian", 4)
 	res, err := source.Load(t.Context(), "docker-archive:"+filepath.Join(dir, "debian.docker.tar"), source.Options{Catalog: catalog.Options{Catalogers: all.Catalogers()}})
 	if err != nil {
 		t.Fatal(err)

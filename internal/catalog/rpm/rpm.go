@@ -171,7 +171,7 @@ func purlNamespace(id string) string {
 		return "redhat"
 	case strings.HasPrefix(id, "opensuse"):
 		return "opensuse"
-	case id == "sles" || id == "sled":
+	case id == "sles" || id == "sled" || id == "sles_sap" || id == "sle_hpc" || id == "sle-micro":
 		return "suse"
 	}
 	return id
