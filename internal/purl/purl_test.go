@@ -76,16 +76,16 @@ func FuzzParse(f *testing.F) {
 // ecosystem from its distro qualifier, dashed distribution IDs included.
 func TestOSPurlEcosystem(t *testing.T) {
 	for purl, want := range map[string]string{
-		"pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12":  "Debian:12",
-		"pkg:deb/debian/openssl@3.0.15-1~deb12u1?distro=debian-bookworm":       "Debian",
-		"pkg:apk/alpine/musl@1.2.5-r0?distro=alpine-3.20.3":                    "Alpine:v3.20",
-		"pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?distro=almalinux-9.4":     "AlmaLinux:9",
-		"pkg:rpm/opensuse/glibc@2.31-150300.63.1?distro=opensuse-leap-15.5":    "openSUSE:Leap 15.5",
-		"pkg:rpm/opensuse/glibc@2.39-1.1?distro=opensuse-tumbleweed-20240101":  "openSUSE:Tumbleweed",
-		"pkg:apk/cleanstart/redis@8.2.1-r0?distro=clnstrt":                     "CleanStart",
-		"pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=rhel-9.4": "Red Hat:enterprise_linux:9",
+		"pkg:deb/debian/openssl@3.0.15-1~deb12u1?arch=amd64&distro=debian-12":    "Debian:12",
+		"pkg:deb/debian/openssl@3.0.15-1~deb12u1?distro=debian-bookworm":         "Debian",
+		"pkg:apk/alpine/musl@1.2.5-r0?distro=alpine-3.20.3":                      "Alpine:v3.20",
+		"pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?distro=almalinux-9.4":       "AlmaLinux:9",
+		"pkg:rpm/opensuse/glibc@2.31-150300.63.1?distro=opensuse-leap-15.5":      "openSUSE:Leap 15.5",
+		"pkg:rpm/opensuse/glibc@2.39-1.1?distro=opensuse-tumbleweed-20240101":    "openSUSE:Tumbleweed",
+		"pkg:apk/cleanstart/redis@8.2.1-r0?distro=clnstrt":                       "CleanStart",
+		"pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=rhel-9.4":   "Red Hat:enterprise_linux:9",
 		"pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=redhat-9.5": "Red Hat:enterprise_linux:9",
-		"pkg:rpm/suse/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3": "SUSE:Linux Enterprise Server 15 SP3",
+		"pkg:rpm/suse/glibc@2.31-9.3.2?arch=x86_64&distro=sles-15.3":             "SUSE:Linux Enterprise Server 15 SP3",
 	} {
 		p, err := Parse(purl)
 		if err != nil {
