@@ -19,7 +19,11 @@ import (
 // the default GOGC=100 from there on, so its peak is at most about the
 // budget or twice its live heap, as it would be anyway, and a live heap
 // above the budget never makes the collector thrash against the limit.
-const firstGCHeap = 48 << 20
+// 32 MB, not more: a process's pages are touched once each, and on this
+// kind of (virtual) machine a page fault costs; `hallmark sbom` of the
+// 170 MB Debian image allocates about 27 MB and peaks at 58 MB of RSS with
+// this budget, 63 MB with 48 MB (bench/RESULTS.md, issue 11).
+const firstGCHeap = 32 << 20
 
 // tuneGC defers the first garbage collection as firstGCHeap describes,
 // unless the user set GOGC or GOMEMLIMIT, which are then obeyed as they are.

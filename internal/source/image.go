@@ -116,7 +116,7 @@ func sniffImage(path string, st fs.FileInfo) string {
 
 // maybeGunzip returns a reader of r's content, decompressed when it is gzip.
 func maybeGunzip(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+	br := bufio.NewReaderSize(r, 64<<10) // larger reads bypass it
 	magic, err := br.Peek(2)
 	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		return gzip.NewReader(br)

@@ -75,7 +75,7 @@ func cleanName(n string) (string, bool) {
 	if n == "" || n == "." {
 		return ".", true
 	}
-	for _, e := range strings.Split(n, "/") {
+	for e := range strings.SplitSeq(n, "/") {
 		if e == ".." {
 			return "", false
 		}
@@ -88,11 +88,11 @@ func cleanName(n string) (string, bool) {
 // sha256 the stream must hash to; compressedSize, when positive, bounds the
 // decompression ratio.
 func (s *squash) applyLayer(idx int, r io.Reader, diffID string, compressedSize int64) error {
-	var h *asyncHash
+	var h *hashingReader
 	if diffID != "" {
-		h = newAsyncHash()
+		h = newHashingReader(r)
 		defer h.stop()
-		r = io.TeeReader(r, h)
+		r = h
 	}
 	cr := &countingReader{r: r, max: limits.ImageLayerBytes}
 	if compressedSize > 0 {
@@ -266,6 +266,30 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Seek skips forward when the reader it counts can (archive/tar skips the
+// content of entries nobody reads that way): Seek(n, io.SeekCurrent) with
+// n >= 0 only. The bytes skipped count as read.
+func (c *countingReader) Seek(offset int64, whence int) (int64, error) {
+	sk, ok := c.r.(io.Seeker)
+	if !ok || whence != io.SeekCurrent || offset < 0 {
+		return 0, errors.ErrUnsupported
+	}
+	// Never past the limit: the read after the seek reports it.
+	if c.n+offset > c.max {
+		offset = c.max - c.n + 1
+	}
+	before, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	after, err := sk.Seek(offset, io.SeekCurrent)
+	c.n += after - before
+	if err == nil && c.n > c.max {
+		err = fmt.Errorf("%w: more than %d bytes", ErrLayerTooLarge, c.max)
+	}
+	return c.n, err
+}
+
 // buildInfoMagic marks a Go binary's build information (debug/buildinfo);
 // cargo-auditable Rust binaries carry a ".dep-v0" section.
 var (
@@ -281,46 +305,107 @@ func keepExecutable(b []byte) bool {
 		bytes.Contains(b, buildInfoMagic) || bytes.Contains(b, rustAuditable)
 }
 
-// asyncHash computes a SHA-256 on another goroutine, so that hashing a
-// layer overlaps with reading its tar (two cores: about half the time).
-// Write copies each chunk, as the writer reuses its buffer.
-type asyncHash struct {
+// hashingReader reads its source in large chunks, hashes each on another
+// goroutine while the tar in it is read (two cores: the hash, the largest
+// cost of reading an image, overlaps everything else) and serves reads
+// from the same chunk: the hash sees a few large writes, not the tar
+// reader's 512-byte headers, and needs no copy of its own.
+type hashingReader struct {
+	src  io.Reader
 	h    hash.Hash
-	ch   chan []byte
+	todo chan []byte // chunks to hash, in order
+	free chan []byte // chunks hashed, to fill again
 	done chan struct{}
-	pool sync.Pool
 	once sync.Once
+	cur  []byte // what Read serves next, of the last chunk read
+	pos  int64  // bytes read from src
+	err  error
 }
 
-func newAsyncHash() *asyncHash {
-	a := &asyncHash{h: sha256.New(), ch: make(chan []byte, 16), done: make(chan struct{})}
+// hashChunk and hashChunks size the chunks in flight: the one read from,
+// the ones waiting to be hashed.
+const (
+	hashChunk  = 1 << 20
+	hashChunks = 3
+)
+
+func newHashingReader(src io.Reader) *hashingReader {
+	r := &hashingReader{src: src, h: sha256.New(), todo: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks), done: make(chan struct{})}
+	for range hashChunks {
+		r.free <- make([]byte, hashChunk)
+	}
 	go func() {
-		defer close(a.done)
-		for b := range a.ch {
-			a.h.Write(b)
-			a.pool.Put(&b)
+		defer close(r.done)
+		for b := range r.todo {
+			r.h.Write(b)
+			r.free <- b[:cap(b)] // never blocks: there are hashChunks chunks
 		}
 	}()
-	return a
+	return r
 }
 
-func (a *asyncHash) Write(p []byte) (int, error) {
-	var b []byte
-	if v, ok := a.pool.Get().(*[]byte); ok && cap(*v) >= len(p) {
-		b = (*v)[:len(p)]
-	} else {
-		b = make([]byte, len(p), max(len(p), 256<<10))
+func (r *hashingReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if !r.next() {
+			return 0, r.err
+		}
 	}
-	copy(b, p)
-	a.ch <- b
-	return len(p), nil
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
 }
 
-// sum waits for every chunk and returns the digest.
-func (a *asyncHash) sum() []byte {
-	a.stop()
-	<-a.done
-	return a.h.Sum(nil)
+// next reads the next chunk into r.cur and gives it to the hasher; false
+// once the source has ended or failed (r.err).
+func (r *hashingReader) next() bool {
+	if r.err != nil {
+		return false
+	}
+	// A chunk back from the hasher is free: everything of every chunk
+	// but the current one, which is empty, has been served.
+	b := <-r.free
+	n, err := io.ReadFull(r.src, b)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	r.err = err
+	if n == 0 {
+		r.free <- b
+		return err == nil
+	}
+	r.pos += int64(n)
+	r.todo <- b[:n]
+	r.cur = b[:n]
+	return true
 }
 
-func (a *asyncHash) stop() { a.once.Do(func() { close(a.ch) }) }
+// Seek skips forward: Seek(n, io.SeekCurrent), n >= 0, reads and hashes
+// the next n bytes without copying them out (fewer if the source ends
+// first: the next Read reports the end). It returns the position in the
+// source.
+func (r *hashingReader) Seek(offset int64, whence int) (int64, error) {
+	if whence != io.SeekCurrent || offset < 0 {
+		return 0, errors.ErrUnsupported
+	}
+	for offset > 0 {
+		if len(r.cur) == 0 {
+			if !r.next() {
+				break
+			}
+			continue
+		}
+		k := int(min(offset, int64(len(r.cur))))
+		r.cur = r.cur[k:]
+		offset -= int64(k)
+	}
+	return r.pos - int64(len(r.cur)), nil
+}
+
+// sum waits for every chunk read to be hashed and returns the digest.
+func (r *hashingReader) sum() []byte {
+	r.stop()
+	<-r.done
+	return r.h.Sum(nil)
+}
+
+func (r *hashingReader) stop() { r.once.Do(func() { close(r.todo) }) }

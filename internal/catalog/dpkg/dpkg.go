@@ -284,12 +284,12 @@ func licenses(fsys fs.FS, root, name string) []string {
 		return nil
 	}
 	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		v, ok := strings.CutPrefix(l, "License:")
+	for l := range bytes.Lines(b) {
+		bv, ok := bytes.CutPrefix(l, []byte("License:"))
 		if !ok {
 			continue
 		}
-		v = strings.TrimSpace(v)
+		v := string(bytes.TrimSpace(bv))
 		if v == "" {
 			continue
 		}
@@ -304,10 +304,14 @@ func licenses(fsys fs.FS, root, name string) []string {
 	return out
 }
 
+// licenseSeparators are the punctuation between a DEP-5 licence
+// expression's names.
+var licenseSeparators = strings.NewReplacer(",", " ", "(", " ", ")", " ")
+
 // splitLicense splits "GPL-2+ or Artistic" into its names.
 func splitLicense(v string) []string {
 	var out []string
-	for _, f := range strings.Fields(strings.NewReplacer(",", " ", "(", " ", ")", " ").Replace(v)) {
+	for _, f := range strings.Fields(licenseSeparators.Replace(v)) {
 		switch strings.ToLower(f) {
 		case "or", "and", "with", "|":
 			continue

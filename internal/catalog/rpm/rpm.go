@@ -56,7 +56,7 @@ var dbFiles = []string{"var/lib/rpm/Packages", "var/lib/rpm/rpmdb.sqlite", "var/
 // Claims implements catalog.Cataloger.
 func (Cataloger) Claims(p string, _ fs.FileMode) bool {
 	for _, f := range dbFiles {
-		if p == f || strings.HasSuffix(p, "/"+f) {
+		if strings.HasSuffix(p, f) && (len(p) == len(f) || p[len(p)-len(f)-1] == '/') {
 			return true
 		}
 	}

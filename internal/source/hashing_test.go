@@ -1,0 +1,66 @@
+package source
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestHashingReader: whatever mix of reads and forward seeks consumes the
+// stream, the bytes read are the source's and the digest is the whole
+// source's, across chunk boundaries; a seek past the end stops there.
+func TestHashingReader(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []int{0, 1, 511, hashChunk - 1, hashChunk, hashChunk + 1, 3*hashChunk + 12345} {
+		src := make([]byte, size)
+		for i := range src {
+			src[i] = byte(rng.Uint32())
+		}
+		want := sha256.Sum256(src)
+		for round := range 4 {
+			r := newHashingReader(bytes.NewReader(src))
+			pos := 0
+			buf := make([]byte, 700)
+			for pos < size {
+				if round > 0 && rng.IntN(2) == 0 {
+					n := rng.IntN(2*hashChunk/(round+1) + 1)
+					got, err := r.Seek(int64(n), io.SeekCurrent)
+					if err != nil {
+						t.Fatal(err)
+					}
+					pos = min(pos+n, size)
+					if got != int64(pos) {
+						t.Fatalf("size %d: Seek to %d, at %d", size, pos, got)
+					}
+					continue
+				}
+				n, err := r.Read(buf[:1+rng.IntN(len(buf))])
+				if !bytes.Equal(buf[:n], src[pos:pos+n]) {
+					t.Fatalf("size %d: bytes %d..%d differ", size, pos, pos+n)
+				}
+				pos += n
+				if err != nil && err != io.EOF {
+					t.Fatal(err)
+				}
+			}
+			if n, err := r.Read(buf); n != 0 || err != io.EOF {
+				t.Fatalf("size %d: after the end: %d, %v", size, n, err)
+			}
+			if got := r.sum(); !bytes.Equal(got, want[:]) {
+				t.Fatalf("size %d round %d: digest differs", size, round)
+			}
+		}
+	}
+}
+
+// TestCountingReaderSeekLimit: skipping counts toward the layer limit.
+func TestCountingReaderSeekLimit(t *testing.T) {
+	h := newHashingReader(bytes.NewReader(make([]byte, 10000)))
+	defer h.stop()
+	c := &countingReader{r: h, max: 4096}
+	if _, err := c.Seek(5000, io.SeekCurrent); err == nil {
+		t.Fatal("a seek past the limit passed")
+	}
+}
