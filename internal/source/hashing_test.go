@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -62,5 +63,35 @@ func TestCountingReaderSeekLimit(t *testing.T) {
 	c := &countingReader{r: h, max: 4096}
 	if _, err := c.Seek(5000, io.SeekCurrent); err == nil {
 		t.Fatal("a seek past the limit passed")
+	}
+}
+
+// TestKeepExecutable: which executables the squash keeps for catalogers.
+func TestKeepExecutable(t *testing.T) {
+	self, err := os.Executable() // a Go binary: .go.buildinfo
+	if err != nil {
+		t.Fatal(err)
+	}
+	goBin, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !keepExecutable(goBin) {
+		t.Error("a Go test binary is not kept")
+	}
+	for _, p := range []string{"/bin/sh", "/usr/bin/env"} { // C programs
+		if b, err := os.ReadFile(p); err == nil && bytes.HasPrefix(b, []byte("\x7fELF")) && keepExecutable(b) {
+			t.Errorf("%s is kept", p)
+		}
+	}
+	if !keepExecutable([]byte("#!/bin/sh\necho hi\n")) {
+		t.Error("a script is not kept")
+	}
+	// Not ELF (or ELF without section headers): the bytes are scanned.
+	if !keepExecutable(append([]byte("MZ\x90\x00 junk "), buildInfoMagic...)) || keepExecutable([]byte("MZ\x90\x00 junk")) {
+		t.Error("scanning a non-ELF file")
+	}
+	if keepExecutable([]byte("\x7fELF truncated")) {
+		t.Error("a truncated ELF header is kept")
 	}
 }
