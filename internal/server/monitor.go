@@ -179,15 +179,18 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			if err != nil {
 				return err
 			}
+			var deliveries []store.Delivery
 			for i, cs := range changes {
 				next.Changes += len(cs)
 				for _, c := range cs {
 					for _, d := range s.events(c, batch[i].releases[c.Finding.ReleaseID], hooks, batch[i].now) {
-						if err := tx.EnqueueDelivery(ctx, d.WebhookID, d.EventID, d.Payload, batch[i].now); err != nil {
-							return err
-						}
+						d.Created = batch[i].now
+						deliveries = append(deliveries, d)
 					}
 				}
+			}
+			if err := tx.EnqueueDeliveries(ctx, deliveries); err != nil {
+				return err
 			}
 			b, _ := json.Marshal(next)
 			return tx.SetJobResult(ctx, j, string(b))

@@ -842,9 +842,31 @@ func (t *Tx) diffFindings(ctx context.Context, u NameUpdate) ([]Change, []Stored
 	return changes, added, nil
 }
 
-// EnqueueDelivery is Store.EnqueueDelivery inside a job's transaction.
-func (t *Tx) EnqueueDelivery(ctx context.Context, webhookID, eventID string, payload []byte, now time.Time) error {
-	return t.s.enqueueDelivery(ctx, t.tx, webhookID, eventID, payload, now)
+// EnqueueDeliveries records events for receivers inside a job's
+// transaction, once per (receiver, event id), 100 a statement: a re-match
+// that changes thousands of findings queues as many events per receiver.
+// Each delivery's WebhookID, EventID, Payload and Created are used; it is
+// due at Created.
+func (t *Tx) EnqueueDeliveries(ctx context.Context, ds []Delivery) error {
+	const batch = 100
+	for start := 0; start < len(ds); start += batch {
+		part := ds[start:min(start+batch, len(ds))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO deliveries (id, webhook_id, event_id, payload, status, attempts, next_at, last_error, created) VALUES `)
+		args := make([]any, 0, 6*len(part))
+		for i, d := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(`(?, ?, ?, ?, 'pending', 0, ?, '', ?)`)
+			args = append(args, NewID(), d.WebhookID, d.EventID, d.Payload, ms(d.Created), ms(d.Created))
+		}
+		q.WriteString(` ON CONFLICT (webhook_id, event_id) DO NOTHING`)
+		if _, err := t.tx.ExecContext(ctx, t.s.q(q.String()), args...); err != nil {
+			return fmt.Errorf("store deliveries: %w", err)
+		}
+	}
+	return nil
 }
 
 // Findings returns a release's findings with their current VEX status;

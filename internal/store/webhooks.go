@@ -63,19 +63,8 @@ type Delivery struct {
 	Owner string
 }
 
-// EnqueueDelivery records an event for a receiver, once per event id.
-func (s *Store) EnqueueDelivery(ctx context.Context, webhookID, eventID string, payload []byte, now time.Time) error {
-	return s.enqueueDelivery(ctx, s.w, webhookID, eventID, payload, now)
-}
-
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func (s *Store) enqueueDelivery(ctx context.Context, db execer, webhookID, eventID string, payload []byte, now time.Time) error {
-	_, err := db.ExecContext(ctx, s.q(`INSERT INTO deliveries (id, webhook_id, event_id, payload, status, attempts, next_at, last_error, created)
-		VALUES (?, ?, ?, ?, 'pending', 0, ?, '', ?) ON CONFLICT (webhook_id, event_id) DO NOTHING`), NewID(), webhookID, eventID, payload, ms(now), ms(now))
-	return err
 }
 
 // ClaimDeliveries leases up to n due deliveries until lease: on PostgreSQL
