@@ -3,7 +3,11 @@ package source
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +44,18 @@ func FuzzSquash(f *testing.F) {
 		m := s.fs()
 		_, _ = fs.ReadFile(m, "l")
 		_ = fs.WalkDir(m, ".", func(string, fs.DirEntry, error) error { return nil })
+
+		// Through the hashing reader, skipping what is not wanted: the
+		// right digest is never called tampered, a wrong one always is.
+		sum := sha256.Sum256(b)
+		sq := newSquash(func(name string, _ fs.FileMode) bool { return strings.Contains(name, "a") })
+		if err := sq.applyLayer(0, bytes.NewReader(b), "sha256:"+hex.EncodeToString(sum[:]), int64(len(b))); errors.Is(err, ErrTampered) {
+			t.Fatalf("the layer's own digest: %v", err)
+		}
+		sq = newSquash(func(string, fs.FileMode) bool { return false })
+		if err := sq.applyLayer(0, bytes.NewReader(b), "sha256:"+strings.Repeat("0", 64), int64(len(b))); err == nil {
+			t.Fatal("a wrong digest passed")
+		}
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 // source's, across chunk boundaries; a seek past the end stops there.
 func TestHashingReader(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	var chunks [][]byte // reused from reader to reader, as layers do
 	for _, size := range []int{0, 1, 511, hashChunk - 1, hashChunk, hashChunk + 1, 3*hashChunk + 12345} {
 		src := make([]byte, size)
 		for i := range src {
@@ -21,7 +22,7 @@ func TestHashingReader(t *testing.T) {
 		}
 		want := sha256.Sum256(src)
 		for round := range 4 {
-			r := newHashingReader(bytes.NewReader(src))
+			r := newHashingReader(bytes.NewReader(src), chunks, int64(size))
 			pos := 0
 			buf := make([]byte, 700)
 			for pos < size {
@@ -52,13 +53,17 @@ func TestHashingReader(t *testing.T) {
 			if got := r.sum(); !bytes.Equal(got, want[:]) {
 				t.Fatalf("size %d round %d: digest differs", size, round)
 			}
+			chunks = r.release()
+			if len(chunks) > hashChunks || size > 0 && len(chunks) == 0 {
+				t.Fatalf("size %d: %d chunks released", size, len(chunks))
+			}
 		}
 	}
 }
 
 // TestCountingReaderSeekLimit: skipping counts toward the layer limit.
 func TestCountingReaderSeekLimit(t *testing.T) {
-	h := newHashingReader(bytes.NewReader(make([]byte, 10000)))
+	h := newHashingReader(bytes.NewReader(make([]byte, 10000)), nil, 0)
 	defer h.stop()
 	c := &countingReader{r: h, max: 4096}
 	if _, err := c.Seek(5000, io.SeekCurrent); err == nil {

@@ -45,6 +45,8 @@ type squash struct {
 	// problems are entries that were skipped (unsafe names, oversize).
 	problems []string
 	buf      []byte // reused for reading candidates
+	// chunks are the hashing reader's buffers, reused layer after layer.
+	chunks [][]byte
 }
 
 type sqEntry struct {
@@ -90,8 +92,8 @@ func cleanName(n string) (string, bool) {
 func (s *squash) applyLayer(idx int, r io.Reader, diffID string, compressedSize int64) error {
 	var h *hashingReader
 	if diffID != "" {
-		h = newHashingReader(r)
-		defer h.stop()
+		h = newHashingReader(r, s.chunks, compressedSize)
+		defer func() { s.chunks = h.release() }()
 		r = h
 	}
 	cr := &countingReader{r: r, max: limits.ImageLayerBytes}
@@ -160,11 +162,8 @@ func (s *squash) applyLayer(idx int, r io.Reader, diffID string, compressedSize 
 					s.problems = append(s.problems, fmt.Sprintf("layer %d: %s: %d bytes, over the %d-byte limit: not read", idx, name, hdr.Size, limits.ImageFileBytes))
 					break
 				}
-				if cap(s.buf) < int(hdr.Size) {
-					s.buf = make([]byte, hdr.Size)
-				}
-				b := s.buf[:hdr.Size]
-				if _, err := io.ReadFull(tr, b); err != nil {
+				b, err := s.readEntry(tr, hdr.Size)
+				if err != nil {
 					return fmt.Errorf("layer %d: %s: %w", idx, name, err)
 				}
 				// Executables are claimed by mode; only those that carry
@@ -203,6 +202,39 @@ func (s *squash) applyLayer(idx int, r io.Reader, diffID string, compressedSize 
 		}
 	}
 	return nil
+}
+
+// entryExact is the largest entry readEntry allocates for at once.
+const entryExact = 16 << 20
+
+// readEntry reads an entry's size bytes into the squash's reused buffer:
+// allocated at once up to entryExact, beyond that grown (doubling) as the
+// bytes arrive, never to a size only the header claims: a layer whose
+// header lies about a file's size costs what the layer holds, not the
+// limit.
+func (s *squash) readEntry(r io.Reader, size int64) ([]byte, error) {
+	b := s.buf[:0]
+	if int64(cap(b)) < size && size <= entryExact {
+		b = make([]byte, 0, size)
+	}
+	for int64(len(b)) < size {
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(int64(max(2*cap(b), entryExact)), size))
+			copy(nb, b)
+			b = nb
+		}
+		n, err := r.Read(b[len(b):int(min(int64(cap(b)), size))])
+		b = b[:len(b)+n]
+		if err == io.EOF && int64(len(b)) < size {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil && err != io.EOF {
+			s.buf = b[:0]
+			return nil, err
+		}
+	}
+	s.buf = b[:0]
+	return b, nil
 }
 
 // remove deletes name and everything below it (written by earlier
@@ -311,15 +343,17 @@ func keepExecutable(b []byte) bool {
 // from the same chunk: the hash sees a few large writes, not the tar
 // reader's 512-byte headers, and needs no copy of its own.
 type hashingReader struct {
-	src  io.Reader
-	h    hash.Hash
-	todo chan []byte // chunks to hash, in order
-	free chan []byte // chunks hashed, to fill again
-	done chan struct{}
-	once sync.Once
-	cur  []byte // what Read serves next, of the last chunk read
-	pos  int64  // bytes read from src
-	err  error
+	src   io.Reader
+	h     hash.Hash
+	todo  chan []byte // chunks to hash, in order
+	free  chan []byte // chunks hashed, to fill again
+	done  chan struct{}
+	once  sync.Once
+	cur   []byte // what Read serves next, of the last chunk read
+	pos   int64  // bytes read from src
+	made  int    // chunks in use (at most hashChunks)
+	chunk int    // their size
+	err   error
 }
 
 // hashChunk and hashChunks size the chunks in flight: the one read from,
@@ -329,16 +363,25 @@ const (
 	hashChunks = 3
 )
 
-func newHashingReader(src io.Reader) *hashingReader {
+// newHashingReader reads src, taking its chunk buffers from chunks (the
+// ones an earlier reader released) before allocating any, and only as the
+// source needs them. sizeHint, when positive, is the layer's stored size.
+func newHashingReader(src io.Reader, chunks [][]byte, sizeHint int64) *hashingReader {
 	r := &hashingReader{src: src, h: sha256.New(), todo: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks), done: make(chan struct{})}
-	for range hashChunks {
-		r.free <- make([]byte, hashChunk)
+	// A small layer (its stored size says so) reads in smaller chunks.
+	r.chunk = hashChunk
+	if sizeHint > 0 && sizeHint < hashChunk {
+		r.chunk = int(max(sizeHint, 64<<10))
+	}
+	for _, b := range chunks[:min(len(chunks), hashChunks)] {
+		r.free <- b
+		r.made++
 	}
 	go func() {
 		defer close(r.done)
 		for b := range r.todo {
 			r.h.Write(b)
-			r.free <- b[:cap(b)] // never blocks: there are hashChunks chunks
+			r.free <- b[:cap(b)] // never blocks: there are at most hashChunks chunks
 		}
 	}()
 	return r
@@ -363,7 +406,19 @@ func (r *hashingReader) next() bool {
 	}
 	// A chunk back from the hasher is free: everything of every chunk
 	// but the current one, which is empty, has been served.
-	b := <-r.free
+	var b []byte
+	select {
+	case b = <-r.free:
+	default:
+		if r.made < hashChunks {
+			r.made++
+		} else {
+			b = <-r.free
+		}
+	}
+	if cap(b) < r.chunk {
+		b = make([]byte, r.chunk)
+	}
 	n, err := io.ReadFull(r.src, b)
 	if err == io.ErrUnexpectedEOF {
 		err = io.EOF
@@ -409,3 +464,15 @@ func (r *hashingReader) sum() []byte {
 }
 
 func (r *hashingReader) stop() { r.once.Do(func() { close(r.todo) }) }
+
+// release stops the reader, waits for the hasher and returns the chunks,
+// for the next reader.
+func (r *hashingReader) release() [][]byte {
+	r.stop()
+	<-r.done
+	out := make([][]byte, 0, r.made)
+	for range r.made {
+		out = append(out, <-r.free)
+	}
+	return out
+}
