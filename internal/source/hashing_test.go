@@ -64,7 +64,7 @@ func TestHashingReader(t *testing.T) {
 // TestCountingReaderSeekLimit: skipping counts toward the layer limit.
 func TestCountingReaderSeekLimit(t *testing.T) {
 	h := newHashingReader(bytes.NewReader(make([]byte, 10000)), nil, 0)
-	defer h.stop()
+	defer h.release()
 	c := &countingReader{r: h, max: 4096}
 	if _, err := c.Seek(5000, io.SeekCurrent); err == nil {
 		t.Fatal("a seek past the limit passed")

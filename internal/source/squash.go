@@ -13,6 +13,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
 )
@@ -337,27 +338,37 @@ func keepExecutable(b []byte) bool {
 		bytes.Contains(b, buildInfoMagic) || bytes.Contains(b, rustAuditable)
 }
 
-// hashingReader reads its source in large chunks, hashes each on another
-// goroutine while the tar in it is read (two cores: the hash, the largest
-// cost of reading an image, overlaps everything else) and serves reads
-// from the same chunk: the hash sees a few large writes, not the tar
-// reader's 512-byte headers, and needs no copy of its own.
+// hashingReader reads its source in large chunks on one goroutine, hashes
+// each on another, and serves reads from the same chunks: with two cores,
+// reading the archive and hashing it (the largest costs of reading an
+// image) overlap the tar parsing, the hash sees a few large writes, not
+// the tar reader's 512-byte headers, and no chunk is copied for it.
 type hashingReader struct {
-	src   io.Reader
-	h     hash.Hash
-	todo  chan []byte // chunks to hash, in order
-	free  chan []byte // chunks hashed, to fill again
-	done  chan struct{}
-	once  sync.Once
-	cur   []byte // what Read serves next, of the last chunk read
-	pos   int64  // bytes read from src
-	made  int    // chunks in use (at most hashChunks)
-	chunk int    // their size
-	err   error
+	h      hash.Hash
+	todo   chan *chunk   // read, to hash, in order (closed at the end)
+	ready  chan *chunk   // read, to serve, in order (closed at the end)
+	free   chan []byte   // buffers neither side holds
+	quit   chan struct{} // closed when the consumer gives up
+	read   chan struct{} // closed when the reading goroutine ends
+	hashed chan struct{} // closed when every chunk read is hashed
+	once   sync.Once
+	made   int   // buffers allocated (at most hashChunks; the reader's until read closes)
+	rerr   error // why reading ended (io.EOF at the end); published by closing ready
+	cur    *chunk
+	off    int   // how much of cur is served
+	pos    int64 // bytes served or skipped
+	err    error
+}
+
+// chunk is a buffer of the source, held by the hasher and the consumer
+// until both are done with it.
+type chunk struct {
+	b    []byte
+	refs atomic.Int32
 }
 
 // hashChunk and hashChunks size the chunks in flight: the one read from,
-// the ones waiting to be hashed.
+// the ones read ahead and waiting to be hashed.
 const (
 	hashChunk  = 1 << 20
 	hashChunks = 3
@@ -365,111 +376,152 @@ const (
 
 // newHashingReader reads src, taking its chunk buffers from chunks (the
 // ones an earlier reader released) before allocating any, and only as the
-// source needs them. sizeHint, when positive, is the layer's stored size.
+// source needs them. sizeHint, when positive, is the layer's stored size:
+// a small layer reads in smaller chunks.
 func newHashingReader(src io.Reader, chunks [][]byte, sizeHint int64) *hashingReader {
-	r := &hashingReader{src: src, h: sha256.New(), todo: make(chan []byte, hashChunks), free: make(chan []byte, hashChunks), done: make(chan struct{})}
-	// A small layer (its stored size says so) reads in smaller chunks.
-	r.chunk = hashChunk
+	r := &hashingReader{h: sha256.New(), todo: make(chan *chunk, hashChunks), ready: make(chan *chunk, hashChunks),
+		free: make(chan []byte, hashChunks), quit: make(chan struct{}), read: make(chan struct{}), hashed: make(chan struct{})}
+	size := hashChunk
 	if sizeHint > 0 && sizeHint < hashChunk {
-		r.chunk = int(max(sizeHint, 64<<10))
+		size = int(max(sizeHint, 64<<10))
 	}
 	for _, b := range chunks[:min(len(chunks), hashChunks)] {
 		r.free <- b
 		r.made++
 	}
+	go func() { // reading: never more than hashChunks chunks exist, so no send blocks
+		defer close(r.read)
+		defer close(r.ready)
+		defer close(r.todo)
+		for {
+			var b []byte
+			select {
+			case b = <-r.free:
+			default:
+				if r.made < hashChunks {
+					r.made++
+				} else {
+					select {
+					case b = <-r.free:
+					case <-r.quit:
+						return
+					}
+				}
+			}
+			if cap(b) < size {
+				b = make([]byte, size)
+			}
+			n, err := io.ReadFull(src, b[:cap(b)])
+			if n > 0 {
+				c := &chunk{b: b[:n]}
+				c.refs.Store(2)
+				r.todo <- c
+				r.ready <- c
+			} else {
+				r.free <- b[:cap(b)]
+			}
+			if err != nil {
+				if err == io.ErrUnexpectedEOF {
+					err = io.EOF
+				}
+				r.rerr = err
+				return
+			}
+			select {
+			case <-r.quit:
+				return
+			default:
+			}
+		}
+	}()
 	go func() {
-		defer close(r.done)
-		for b := range r.todo {
-			r.h.Write(b)
-			r.free <- b[:cap(b)] // never blocks: there are at most hashChunks chunks
+		defer close(r.hashed)
+		for c := range r.todo {
+			r.h.Write(c.b)
+			r.unref(c)
 		}
 	}()
 	return r
 }
 
+// unref releases one side's hold of c; the last frees its buffer.
+func (r *hashingReader) unref(c *chunk) {
+	if c.refs.Add(-1) == 0 {
+		r.free <- c.b[:cap(c.b)] // never blocks: there are at most hashChunks buffers
+	}
+}
+
 func (r *hashingReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
+	for r.cur == nil || r.off == len(r.cur.b) {
 		if !r.next() {
 			return 0, r.err
 		}
 	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
+	n := copy(p, r.cur.b[r.off:])
+	r.off += n
+	r.pos += int64(n)
 	return n, nil
 }
 
-// next reads the next chunk into r.cur and gives it to the hasher; false
+// next moves to the next chunk read, releasing the current one; false
 // once the source has ended or failed (r.err).
 func (r *hashingReader) next() bool {
-	if r.err != nil {
+	if r.cur != nil {
+		r.unref(r.cur)
+		r.cur = nil
+	}
+	c, ok := <-r.ready
+	if !ok {
+		r.err = r.rerr
 		return false
 	}
-	// A chunk back from the hasher is free: everything of every chunk
-	// but the current one, which is empty, has been served.
-	var b []byte
-	select {
-	case b = <-r.free:
-	default:
-		if r.made < hashChunks {
-			r.made++
-		} else {
-			b = <-r.free
-		}
-	}
-	if cap(b) < r.chunk {
-		b = make([]byte, r.chunk)
-	}
-	n, err := io.ReadFull(r.src, b)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
-	}
-	r.err = err
-	if n == 0 {
-		r.free <- b
-		return err == nil
-	}
-	r.pos += int64(n)
-	r.todo <- b[:n]
-	r.cur = b[:n]
+	r.cur, r.off = c, 0
 	return true
 }
 
-// Seek skips forward: Seek(n, io.SeekCurrent), n >= 0, reads and hashes
-// the next n bytes without copying them out (fewer if the source ends
-// first: the next Read reports the end). It returns the position in the
-// source.
+// Seek skips forward: Seek(n, io.SeekCurrent), n >= 0, moves past the next
+// n bytes without copying them out (they are read and hashed all the
+// same; fewer if the source ends first: the next Read reports the end). It
+// returns the position in the source.
 func (r *hashingReader) Seek(offset int64, whence int) (int64, error) {
 	if whence != io.SeekCurrent || offset < 0 {
 		return 0, errors.ErrUnsupported
 	}
 	for offset > 0 {
-		if len(r.cur) == 0 {
+		if r.cur == nil || r.off == len(r.cur.b) {
 			if !r.next() {
 				break
 			}
 			continue
 		}
-		k := int(min(offset, int64(len(r.cur))))
-		r.cur = r.cur[k:]
+		k := int(min(offset, int64(len(r.cur.b)-r.off)))
+		r.off += k
+		r.pos += int64(k)
 		offset -= int64(k)
 	}
-	return r.pos - int64(len(r.cur)), nil
+	return r.pos, nil
 }
 
-// sum waits for every chunk read to be hashed and returns the digest.
+// sum waits for every chunk read to be hashed and returns the digest; the
+// source must have been read to its end.
 func (r *hashingReader) sum() []byte {
-	r.stop()
-	<-r.done
+	<-r.hashed
 	return r.h.Sum(nil)
 }
 
-func (r *hashingReader) stop() { r.once.Do(func() { close(r.todo) }) }
-
-// release stops the reader, waits for the hasher and returns the chunks,
-// for the next reader.
+// release stops the reader, waits for both goroutines and returns the
+// buffers, for the next reader.
 func (r *hashingReader) release() [][]byte {
-	r.stop()
-	<-r.done
+	r.once.Do(func() { close(r.quit) })
+	<-r.read
+	<-r.hashed
+	if r.cur != nil {
+		r.unref(r.cur)
+		r.cur = nil
+	}
+	for c := range r.ready { // read, never served
+		r.unref(c)
+	}
 	out := make([][]byte, 0, r.made)
 	for range r.made {
 		out = append(out, <-r.free)
