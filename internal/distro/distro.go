@@ -142,13 +142,15 @@ func Applies(advisory, eco string) bool {
 		return strings.HasPrefix(advisory, eco+":")
 	}
 	if strings.HasPrefix(eco, suseLinuxEnterprise) {
-		rest, ok := strings.CutPrefix(advisory, suseLinuxEnterprise)
-		f := strings.Fields(eco)
-		rel := f[len(f)-1]
-		if len(f) > 3 && strings.HasPrefix(rel, "SP") {
-			rel = f[len(f)-2] + " " + rel
+		// The release is eco's last word, or its last two for a service
+		// pack ("15 SP5"), as Ecosystem spells it.
+		i := strings.LastIndexByte(eco, ' ')
+		if j := strings.LastIndexByte(eco[:max(i, 0)], ' '); strings.HasPrefix(eco[i+1:], "SP") && j >= len(suseLinuxEnterprise) {
+			i = j
 		}
-		return ok && (strings.HasSuffix(rest, " "+rel) || strings.Contains(rest, " "+rel+"-"))
+		rest, ok := strings.CutPrefix(advisory, suseLinuxEnterprise)
+		rel := eco[i:] // with its leading space
+		return ok && (strings.HasSuffix(rest, rel) || strings.Contains(rest, rel+"-"))
 	}
 	return false
 }

@@ -167,14 +167,14 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 	// of a re-match committing (bench/RESULTS.md).
 	commit := func(batch []rematchItem) error {
 		last := batch[len(batch)-1]
-		progress, _ := json.Marshal(last.n)
+		progress, _ := json.Marshal(last.Name)
 		next := res
 		next.Names += len(batch)
 		updates := make([]store.NameUpdate, len(batch))
 		for i, it := range batch {
-			updates[i] = store.NameUpdate{Name: it.n, ReleaseIDs: it.relIDs, Found: it.found, Now: it.now, Fingerprint: it.fp}
+			updates[i] = it.NameUpdate
 		}
-		err := s.st.JobTxUnits(ctx, j, last.now.Add(s.lease), string(progress), len(batch), func(tx *store.Tx) error {
+		err := s.st.JobTxUnits(ctx, j, last.Now.Add(s.lease), string(progress), len(batch), func(tx *store.Tx) error {
 			changes, err := tx.UpdateNames(ctx, updates)
 			if err != nil {
 				return err
@@ -183,8 +183,8 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			for i, cs := range changes {
 				next.Changes += len(cs)
 				for _, c := range cs {
-					for _, d := range s.events(c, batch[i].releases[c.Finding.ReleaseID], hooks, batch[i].now) {
-						d.Created = batch[i].now
+					for _, d := range s.events(c, batch[i].releases[c.Finding.ReleaseID], hooks, batch[i].Now) {
+						d.Created = batch[i].Now
 						deliveries = append(deliveries, d)
 					}
 				}
@@ -200,7 +200,7 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 		}
 		res = next
 		for _, it := range batch {
-			s.hook("rematch-name", it.n.Ecosystem+"/"+it.n.Name)
+			s.hook("rematch-name", it.Name.Ecosystem+"/"+it.Name.Name)
 		}
 		return nil
 	}
@@ -221,11 +221,8 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			}
 			continue
 		}
-		todo = append(todo, rematchItem{n: n, fp: fp})
+		todo = append(todo, rematchItem{NameUpdate: store.NameUpdate{Name: n, Fingerprint: fp}})
 	}
-	// A few workers read and match names ahead of the commits, which stay
-	// in name order (the checkpoint is the last name committed): the reads
-	// and the matching of one batch overlap the writes of the one before.
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Batches are committed by a goroutine of their own while the next
@@ -251,6 +248,9 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 		}
 		return res, err == nil, err
 	}
+	// A few workers read and match names ahead of the commits, which stay
+	// in name order (the checkpoint is the last name committed): the reads
+	// and the matching of one batch overlap the writes of the one before.
 	ahead := make(chan chan preparedName, rematchAhead)
 	go func() {
 		defer close(ahead)
@@ -276,8 +276,8 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 		}
 		if len(hooks) > 0 {
 			// The committer gets the releases its events name.
-			pn.it.releases = make(map[string]store.Release, len(pn.it.relIDs))
-			for _, rel := range pn.it.relIDs {
+			pn.it.releases = make(map[string]store.Release, len(pn.it.ReleaseIDs))
+			for _, rel := range pn.it.ReleaseIDs {
 				r, ok := rels[rel]
 				if !ok {
 					got, err := s.st.Release(ctx, rel) // stored after the job began
@@ -290,7 +290,7 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 			}
 		}
 		pending = append(pending, pn.it)
-		pendingFound += len(pn.it.found)
+		pendingFound += len(pn.it.Found)
 		if len(pending) >= s.rematchBatch || pendingFound >= maxBatchFindings {
 			commits <- pending
 			pending, pendingFound = nil, 0
@@ -302,16 +302,16 @@ func (s *Server) runRematch(ctx context.Context, j *store.Job) (res rematchResul
 	return finish(pctx.Err())
 }
 
-// prepareRematch reads the components of it's name across releases and
-// matches them, filling in it's releases and findings.
+// prepareRematch reads the components of its name across releases and
+// matches them, filling in its releases, findings and time.
 func (s *Server) prepareRematch(ctx context.Context, db *vulndb.DB, it *rematchItem) error {
-	comps, err := s.st.ComponentsNamed(ctx, it.n.Ecosystem, it.n.Name)
+	comps, err := s.st.ComponentsNamed(ctx, it.Name.Ecosystem, it.Name.Name)
 	if err != nil {
 		return err
 	}
 	// A name is in many releases at a few versions: each distinct package
 	// is matched once and its findings given to every release that has it.
-	it.now = s.now()
+	it.Now = s.now()
 	type variant struct {
 		found []store.StoredFinding
 		rels  []string
@@ -322,7 +322,7 @@ func (s *Server) prepareRematch(ctx context.Context, db *vulndb.DB, it *rematchI
 	for _, c := range comps {
 		if !seenRel[c.ReleaseID] {
 			seenRel[c.ReleaseID] = true
-			it.relIDs = append(it.relIDs, c.ReleaseID)
+			it.ReleaseIDs = append(it.ReleaseIDs, c.ReleaseID)
 		}
 		pk := c.Package
 		pk.Locations = nil // where a package was found does not change its findings
@@ -338,7 +338,7 @@ func (s *Server) prepareRematch(ctx context.Context, db *vulndb.DB, it *rematchI
 			if err != nil {
 				return err
 			}
-			v = &variant{found: storedFindings(mr, it.now)}
+			v = &variant{found: storedFindings(mr, it.Now)}
 			variants[string(key)] = v
 			order = append(order, string(key))
 		}
@@ -349,7 +349,7 @@ func (s *Server) prepareRematch(ctx context.Context, db *vulndb.DB, it *rematchI
 		for _, rel := range v.rels {
 			for _, f := range v.found {
 				f.ReleaseID = rel
-				it.found = append(it.found, f)
+				it.Found = append(it.Found, f)
 			}
 		}
 	}
@@ -368,13 +368,9 @@ const rematchAhead = 4
 
 // rematchItem is one name's re-match, waiting for its batch's commit.
 type rematchItem struct {
-	n      store.EcoName
-	fp     string
-	relIDs []string
-	found  []store.StoredFinding
-	now    time.Time
-	// releases are relIDs' releases, for webhook events (only when there
-	// are webhooks).
+	store.NameUpdate
+	// releases are the ReleaseIDs' releases, for webhook events (only when
+	// there are webhooks).
 	releases map[string]store.Release
 }
 

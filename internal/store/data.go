@@ -364,7 +364,7 @@ func (s *Store) markStated(states map[EcoName]string) {
 	}
 }
 
-// upsertNameStates records fingerprints for names, 100 per statement:
+// upsertNameStates records fingerprints for names, in name order:
 // replacing those recorded when replace is set, for names that have none
 // otherwise.
 func (s *Store) upsertNameStates(ctx context.Context, tx *sql.Tx, states map[EcoName]string, replace bool) error {
@@ -375,29 +375,15 @@ func (s *Store) upsertNameStates(ctx context.Context, tx *sql.Tx, states map[Eco
 	slices.SortFunc(names, func(a, b EcoName) int {
 		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name))
 	})
-	const batch = 100
-	for start := 0; start < len(names); start += batch {
-		end := min(start+batch, len(names))
-		var q strings.Builder
-		q.WriteString(`INSERT INTO name_state (ecosystem, match_name, fingerprint) VALUES `)
-		args := make([]any, 0, 3*(end-start))
-		for i, n := range names[start:end] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?)")
-			args = append(args, n.Ecosystem, n.Name, states[n])
-		}
-		if replace {
-			q.WriteString(` ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`)
-		} else {
-			q.WriteString(` ON CONFLICT (ecosystem, match_name) DO NOTHING`)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
-			return fmt.Errorf("store name states: %w", err)
-		}
+	rows := make([][]any, len(names))
+	for i, n := range names {
+		rows[i] = []any{n.Ecosystem, n.Name, states[n]}
 	}
-	return nil
+	conflict := ` ON CONFLICT (ecosystem, match_name) DO NOTHING`
+	if replace {
+		conflict = ` ON CONFLICT (ecosystem, match_name) DO UPDATE SET fingerprint = excluded.fingerprint`
+	}
+	return s.insertValues(ctx, tx, "name_state", []string{"ecosystem", "match_name", "fingerprint"}, rows, conflict)
 }
 
 // componentColumns are the columns of a component row, as componentRows
@@ -423,9 +409,8 @@ func componentRows(comps []Component) ([][]any, error) {
 
 // insertRows writes rows into table's columns inside tx, which runs on
 // conn: with COPY on PostgreSQL (one stream instead of a statement per
-// hundred rows, each with a thousand parameters to bind), in multi-row
-// INSERTs of about a thousand values on SQLite (a fraction of the cost of
-// one statement per row). Rows must not conflict with stored ones.
+// hundred rows, each with a thousand parameters to bind), with
+// insertValues on SQLite. Rows must not conflict with stored ones.
 func (s *Store) insertRows(ctx context.Context, conn *sql.Conn, tx *sql.Tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
@@ -446,6 +431,14 @@ func (s *Store) insertRows(ctx context.Context, conn *sql.Conn, tx *sql.Tx, tabl
 			return nil
 		})
 	}
+	return s.insertValues(ctx, tx, table, cols, rows, "")
+}
+
+// insertValues writes rows into table's columns inside tx in multi-row
+// INSERTs of about a thousand values each (a fraction of the cost of one
+// statement per row), each ending with suffix (an ON CONFLICT clause, or
+// "").
+func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, suffix string) error {
 	batch := max(1, 1000/len(cols))
 	marks := "(?" + strings.Repeat(", ?", len(cols)-1) + ")"
 	for start := 0; start < len(rows); start += batch {
@@ -460,7 +453,8 @@ func (s *Store) insertRows(ctx context.Context, conn *sql.Conn, tx *sql.Tx, tabl
 			q.WriteString(marks)
 			args = append(args, r...)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		q.WriteString(suffix)
+		if _, err := tx.ExecContext(ctx, s.q(q.String()), args...); err != nil {
 			return fmt.Errorf("store %s: %w", table, err)
 		}
 	}
@@ -701,20 +695,11 @@ func (s *Store) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []stri
 	}
 	defer conn.Close()
 	defer tx.Rollback()
-	changes, err := (&Tx{s: s, conn: conn, tx: tx}).UpdateFindings(ctx, n, releaseIDs, found, now)
+	changes, err := (&Tx{s: s, conn: conn, tx: tx}).UpdateNames(ctx, []NameUpdate{{Name: n, ReleaseIDs: releaseIDs, Found: found, Now: now}})
 	if err != nil {
 		return nil, err
 	}
-	return changes, tx.Commit()
-}
-
-// UpdateFindings is Store.UpdateFindings inside a job's transaction.
-func (t *Tx) UpdateFindings(ctx context.Context, n EcoName, releaseIDs []string, found []StoredFinding, now time.Time) ([]Change, error) {
-	changes, err := t.UpdateNames(ctx, []NameUpdate{{Name: n, ReleaseIDs: releaseIDs, Found: found, Now: now}})
-	if err != nil {
-		return nil, err
-	}
-	return changes[0], nil
+	return changes[0], tx.Commit()
 }
 
 // NameUpdate is the re-match of one package name: the releases it was
@@ -806,9 +791,8 @@ func (t *Tx) diffFindings(ctx context.Context, u NameUpdate) ([]Change, []Stored
 	for _, k := range toReopen {
 		changes = append(changes, Change{Finding: want[k]})
 	}
-	at := now
 	for _, k := range toResolve {
-		changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &at}, Resolved: true})
+		changes = append(changes, Change{Finding: StoredFinding{ReleaseID: k.rel, Package: k.pkg, VulnID: k.vuln, Ecosystem: n.Ecosystem, MatchName: n.Name, Resolved: &now}, Resolved: true})
 	}
 	// Reopened and resolved findings, 300 a statement.
 	for _, set := range []struct {
@@ -843,30 +827,17 @@ func (t *Tx) diffFindings(ctx context.Context, u NameUpdate) ([]Change, []Stored
 }
 
 // EnqueueDeliveries records events for receivers inside a job's
-// transaction, once per (receiver, event id), 100 a statement: a re-match
+// transaction, once per (receiver, event id), many a statement: a re-match
 // that changes thousands of findings queues as many events per receiver.
 // Each delivery's WebhookID, EventID, Payload and Created are used; it is
 // due at Created.
 func (t *Tx) EnqueueDeliveries(ctx context.Context, ds []Delivery) error {
-	const batch = 100
-	for start := 0; start < len(ds); start += batch {
-		part := ds[start:min(start+batch, len(ds))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO deliveries (id, webhook_id, event_id, payload, status, attempts, next_at, last_error, created) VALUES `)
-		args := make([]any, 0, 6*len(part))
-		for i, d := range part {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString(`(?, ?, ?, ?, 'pending', 0, ?, '', ?)`)
-			args = append(args, NewID(), d.WebhookID, d.EventID, d.Payload, ms(d.Created), ms(d.Created))
-		}
-		q.WriteString(` ON CONFLICT (webhook_id, event_id) DO NOTHING`)
-		if _, err := t.tx.ExecContext(ctx, t.s.q(q.String()), args...); err != nil {
-			return fmt.Errorf("store deliveries: %w", err)
-		}
+	rows := make([][]any, len(ds))
+	for i, d := range ds {
+		rows[i] = []any{NewID(), d.WebhookID, d.EventID, d.Payload, "pending", 0, ms(d.Created), "", ms(d.Created)}
 	}
-	return nil
+	return t.s.insertValues(ctx, t.tx, "deliveries", []string{"id", "webhook_id", "event_id", "payload", "status", "attempts", "next_at", "last_error", "created"},
+		rows, ` ON CONFLICT (webhook_id, event_id) DO NOTHING`)
 }
 
 // Findings returns a release's findings with their current VEX status;
