@@ -13,6 +13,11 @@ key=$(sha256sum "$script" | cut -c1-16)-$(date -u +%Y%m%d)
 dir="${XDG_CACHE_HOME:-$HOME/.cache}/hallmark-ci/debian-image-$key"
 if [ ! -f "$dir/dpkg-packages.txt" ] || [ ! -f "$dir/debian.oci.tar" ]; then
 	rm -rf "$dir"
+	# The script installs these itself when absent, but with a bare apt-get
+	# that would race the other setup scripts' apt calls.
+	if ! command -v mmdebstrap >/dev/null || ! command -v python3 >/dev/null; then
+		.ci/apt-install mmdebstrap python3
+	fi
 	mkdir -p "$dir"
 	SOURCE_DATE_EPOCH=1764892800 bash "$script" "$dir"
 fi
