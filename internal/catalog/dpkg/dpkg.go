@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 
 	packageurl "github.com/package-url/packageurl-go"
@@ -272,82 +271,4 @@ func ownedFiles(fsys fs.FS, root, name, arch string) []string {
 		out = append(out, join(root, l))
 	}
 	return out
-}
-
-// licenses reads the DEP-5 machine-readable copyright file
-// (https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/) of a
-// package: the License fields' short names, mapped to SPDX identifiers
-// where Debian's names differ. A copyright file in free form gives none.
-func licenses(fsys fs.FS, root, name string) []string {
-	b, err := catalog.ReadFile(fsys, join(root, "usr/share/doc/"+name+"/copyright"))
-	if err != nil || !bytes.HasPrefix(bytes.TrimSpace(b), []byte("Format:")) {
-		return nil
-	}
-	var out []string
-	for l := range bytes.Lines(b) {
-		bv, ok := bytes.CutPrefix(l, []byte("License:"))
-		if !ok {
-			continue
-		}
-		v := string(bytes.TrimSpace(bv))
-		if v == "" {
-			continue
-		}
-		for _, part := range splitLicense(v) {
-			id := spdxID(part)
-			if id != "" && !slices.Contains(out, id) {
-				out = append(out, id)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// licenseSeparators are the punctuation between a DEP-5 licence
-// expression's names.
-var licenseSeparators = strings.NewReplacer(",", " ", "(", " ", ")", " ")
-
-// splitLicense splits "GPL-2+ or Artistic" into its names.
-func splitLicense(v string) []string {
-	var out []string
-	for _, f := range strings.Fields(licenseSeparators.Replace(v)) {
-		switch strings.ToLower(f) {
-		case "or", "and", "with", "|":
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// debianSPDX maps DEP-5 short names to SPDX identifiers.
-var debianSPDX = map[string]string{
-	"gpl-1": "GPL-1.0-only", "gpl-1+": "GPL-1.0-or-later", "gpl-2": "GPL-2.0-only", "gpl-2+": "GPL-2.0-or-later",
-	"gpl-3": "GPL-3.0-only", "gpl-3+": "GPL-3.0-or-later", "lgpl-2": "LGPL-2.0-only", "lgpl-2+": "LGPL-2.0-or-later",
-	"lgpl-2.1": "LGPL-2.1-only", "lgpl-2.1+": "LGPL-2.1-or-later", "lgpl-3": "LGPL-3.0-only", "lgpl-3+": "LGPL-3.0-or-later",
-	"agpl-3": "AGPL-3.0-only", "agpl-3+": "AGPL-3.0-or-later", "gfdl-1.2+": "GFDL-1.2-or-later", "gfdl-1.3+": "GFDL-1.3-or-later",
-	"expat": "MIT", "mit": "MIT", "bsd-2-clause": "BSD-2-Clause", "bsd-3-clause": "BSD-3-Clause", "bsd-4-clause": "BSD-4-Clause",
-	"isc": "ISC", "zlib": "Zlib", "apache-2.0": "Apache-2.0", "artistic": "Artistic-1.0-Perl", "artistic-2.0": "Artistic-2.0",
-	"mpl-1.1": "MPL-1.1", "mpl-2.0": "MPL-2.0", "public-domain": "LicenseRef-public-domain", "cc0-1.0": "CC0-1.0",
-	"psf-2": "PSF-2.0", "openssl": "OpenSSL", "curl": "curl", "bzip2-1.0.6": "bzip2-1.0.6", "unicode-data": "Unicode-DFS-2016",
-	"x11": "X11", "gpl": "LicenseRef-GPL", "lgpl": "LicenseRef-LGPL", "perl": "Artistic-1.0-Perl OR GPL-1.0-or-later",
-}
-
-func spdxID(name string) string {
-	if id, ok := debianSPDX[strings.ToLower(name)]; ok {
-		return id
-	}
-	var b strings.Builder
-	for _, r := range name {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('-')
-		}
-	}
-	if b.Len() == 0 {
-		return ""
-	}
-	return "LicenseRef-" + b.String()
 }

@@ -46,7 +46,7 @@ Version: 1
 	}
 	want := []string{
 		"pkg:deb/debian/libssl3@3.0.15-1~deb12u1?arch=amd64&distro=debian-12 Debian:12 openssl 3.0.15-1~deb12u1 ",
-		"pkg:deb/debian/libgcc-s1@12.2.0-14?arch=amd64&distro=debian-12 Debian:12 gcc-12 12.2.0-14 GPL-3.0-or-later|LicenseRef-GCC-exception",
+		"pkg:deb/debian/libgcc-s1@12.2.0-14?arch=amd64&distro=debian-12 Debian:12 gcc-12 12.2.0-14 GPL-3.0-or-later WITH GCC-exception-3.1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
