@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/attest"
 	"github.com/hallmark-dev/hallmark/internal/digest"
 	"github.com/hallmark-dev/hallmark/internal/limits"
+	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
+	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
 	"github.com/hallmark-dev/hallmark/internal/sign"
 	"github.com/hallmark-dev/hallmark/internal/source"
 )
@@ -45,8 +48,13 @@ For slsa-provenance without --predicate, hallmark builds SLSA Provenance v1 itse
 in GitHub Actions and GitLab CI from their environment (workflow, repository,
 commit, run), elsewhere from --builder-id, --source-uri, --source-digest and the
 other provenance flags (which also override what the environment says). --sbom
-adds the SBOM's components to resolvedDependencies.`,
+adds the SBOM's components to resolvedDependencies.
+
+For cyclonedx and spdx without --predicate, the predicate is the SBOM of FILE
+itself, as hallmark sbom FILE makes it: an image archive (docker save, OCI), a
+binary, a lockfile.`,
 		Example: `  hallmark attest app.tar.gz --type cyclonedx --predicate app.cdx.json --key release.key
+  hallmark attest image.tar --type cyclonedx --key release.key        # the image's own SBOM
   hallmark attest app.tar.gz --type slsa-provenance --sbom app.cdx.json --key release.key
   hallmark attest app.tar.gz --type slsa-provenance --builder-id https://ci.example.com/builder \
       --source-uri https://git.example.com/app --source-digest 5f4e... --key release.key`,
@@ -101,7 +109,10 @@ func runAttest(cmd *cobra.Command, e *env, file string, f attestFlags) error {
 		return withCode(ExitError, err)
 	}
 
-	var predicate []byte
+	var (
+		predicate  []byte
+		incomplete bool
+	)
 	switch {
 	case f.predicate != "":
 		if predicate, err = readAttestInput(f.predicate, limits.PredicateBytes); err != nil {
@@ -118,6 +129,12 @@ func runAttest(cmd *cobra.Command, e *env, file string, f attestFlags) error {
 	case isProv:
 		if predicate, err = buildProvenance(cmd.Context(), e, f); err != nil {
 			return withCode(ExitError, err)
+		}
+	case f.typ == "cyclonedx" || f.typ == "spdx":
+		// The SBOM of FILE itself, as hallmark sbom makes it (Syft's
+		// attest does the same): an image archive, a binary, a lockfile.
+		if predicate, incomplete, err = sbomOf(cmd, e, file, f.typ); err != nil {
+			return withCode(ExitError, fmt.Errorf("%w (or give the SBOM with --predicate)", err))
 		}
 	default:
 		return withCode(ExitError, fmt.Errorf("--predicate is required for --type %s", f.typ))
@@ -155,7 +172,32 @@ func runAttest(cmd *cobra.Command, e *env, file string, f attestFlags) error {
 		return withCode(ExitError, err)
 	}
 	fmt.Fprintf(e.stderr, "Attested %s (sha256:%s) with predicate %s\nBundle written to %s\n", file, set.Hex(digest.SHA256), predType, out)
+	if incomplete {
+		return withCode(ExitIncomplete, fmt.Errorf("incomplete SBOM: some of %s could not be read", file))
+	}
 	return nil
+}
+
+// sbomOf catalogs file and encodes its SBOM as the predicate of --type
+// typ (cyclonedx: CycloneDX 1.7; spdx: SPDX 2.3), reporting on stderr what
+// could not be read.
+func sbomOf(cmd *cobra.Command, e *env, file, typ string) (predicate []byte, incomplete bool, err error) {
+	res, err := loadSource(cmd, e, file, sourceFlags{scope: "squashed"})
+	if err != nil {
+		return nil, false, err
+	}
+	incomplete = reportProblems(e, res.Problems)
+	var buf bytes.Buffer
+	if typ == "spdx" {
+		err = spdx.Encode(&buf, res.Document)
+	} else {
+		err = cyclonedx.Encode(&buf, res.Document, cyclonedx.Options{})
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	fmt.Fprintf(e.stderr, "Predicate: the SBOM of %s (%d packages)\n", file, len(res.Document.Packages))
+	return buf.Bytes(), incomplete, nil
 }
 
 // buildProvenance makes SLSA Provenance v1 from the CI environment and the
