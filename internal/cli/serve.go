@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,8 @@ type serveFlags struct {
 	updateSource               string
 	updateEcosystems           []string
 	behindTLSProxy             bool
+	smtpServer, smtpFrom       string
+	smtpTLS, smtpUser, smtpCA  string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -52,6 +55,10 @@ database: one re-match per new index, whichever replica sees it first; a job
 whose replica dies is taken over when its lease ends. SIGTERM stops
 gracefully: requests and the job in flight finish (--grace).
 
+Findings that appear or are resolved go to the webhooks registered with
+POST /api/v1/webhooks (JSON signed with HMAC, or Slack) and, with --smtp-server,
+to e-mail receivers (mailto:), one message per receiver per round.
+
 No default credentials: the first start prints a one-time admin token, or
 stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 		Example: `  hallmark serve --listen 127.0.0.1:8080 --data /var/lib/hallmark
@@ -71,6 +78,11 @@ stores HALLMARK_ADMIN_TOKEN (hashed) when set.`,
 	cmd.Flags().StringSliceVar(&f.updateEcosystems, "update-ecosystem", nil, "with --update-every, only these OSV ecosystems (repeatable)")
 	cmd.Flags().DurationVar(&f.grace, "grace", 30*time.Second, "on SIGTERM, how long requests and the job in flight may take to finish")
 	cmd.Flags().BoolVar(&f.behindTLSProxy, "behind-tls-proxy", false, "mark session cookies Secure although this server speaks HTTP (a TLS-terminating proxy in front)")
+	cmd.Flags().StringVar(&f.smtpServer, "smtp-server", "", "send the events of mailto: receivers through this SMTP submission server, HOST:PORT")
+	cmd.Flags().StringVar(&f.smtpFrom, "smtp-from", "", "the sender address of those messages")
+	cmd.Flags().StringVar(&f.smtpTLS, "smtp-tls", "starttls", "starttls (the server must offer it), tls (implicit, port 465) or none (a relay on loopback)")
+	cmd.Flags().StringVar(&f.smtpUser, "smtp-user", "", "authenticate as this user (AUTH PLAIN over TLS; the password in HALLMARK_SMTP_PASSWORD)")
+	cmd.Flags().StringVar(&f.smtpCA, "smtp-ca", "", "trust these CA certificates (PEM) for the SMTP server instead of the system's")
 	f.adv.register(cmd, true)
 	cmd.AddCommand(newExportFeedCmd(e))
 	return cmd
@@ -81,6 +93,10 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 		return withCode(ExitError, errors.New("--tls-cert and --tls-key go together"))
 	}
 	adv, err := f.adv.config(e)
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	mail, err := f.mailConfig(e)
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -103,7 +119,7 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 	}
 	defer st.Close()
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
-	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy, Advisories: adv,
+	srv := server.New(server.Config{Store: st, DBDir: f.db, Log: log, SecureCookies: f.tlsCert != "" || f.behindTLSProxy, Advisories: adv, Mail: mail,
 		UpdateEvery: f.updateEvery, UpdateSource: f.updateSource, UpdateEcosystems: f.updateEcosystems})
 	tok, err := srv.Bootstrap(ctx, e.getenv("HALLMARK_ADMIN_TOKEN"))
 	if err != nil {
@@ -128,6 +144,39 @@ func runServe(cmd *cobra.Command, e *env, f serveFlags) error {
 		return withCode(ExitError, err)
 	}
 	return nil
+}
+
+// mailConfig reads the --smtp-* flags; without --smtp-server e-mail is off.
+func (f serveFlags) mailConfig(e *env) (server.MailConfig, error) {
+	m := server.MailConfig{Server: f.smtpServer, From: f.smtpFrom, TLS: f.smtpTLS, Username: f.smtpUser}
+	if m.Server == "" {
+		if f.smtpFrom != "" || f.smtpUser != "" || f.smtpCA != "" {
+			return m, errors.New("--smtp-from, --smtp-user and --smtp-ca need --smtp-server")
+		}
+		return m, nil
+	}
+	if m.Username != "" {
+		if m.Password = e.getenv("HALLMARK_SMTP_PASSWORD"); m.Password == "" {
+			return m, errors.New("--smtp-user: set the password in HALLMARK_SMTP_PASSWORD")
+		}
+		if m.TLS == "none" {
+			return m, errors.New("--smtp-user with --smtp-tls none would send the password in clear")
+		}
+	}
+	if f.smtpCA != "" {
+		b, err := os.ReadFile(f.smtpCA)
+		if err != nil {
+			return m, fmt.Errorf("--smtp-ca: %w", err)
+		}
+		m.RootCAs = x509.NewCertPool()
+		if !m.RootCAs.AppendCertsFromPEM(b) {
+			return m, fmt.Errorf("--smtp-ca %s: no PEM certificate", f.smtpCA)
+		}
+	}
+	if err := m.Check(); err != nil {
+		return m, fmt.Errorf("--smtp-*: %w", err)
+	}
+	return m, nil
 }
 
 type pushFlags struct {

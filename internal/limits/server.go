@@ -14,3 +14,11 @@ const (
 	// ServerJSONBytes bounds a small JSON request (triage, tokens).
 	ServerJSONBytes = 1 << 20
 )
+
+// E-mail notifications (hallmark serve --smtp-server).
+const (
+	// MailRecipients bounds the addresses of one mailto: receiver.
+	MailRecipients = 10
+	// MailSummaryBytes bounds an advisory summary quoted in a message.
+	MailSummaryBytes = 400
+)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
 	"github.com/hallmark-dev/hallmark/internal/sbom"
 	"github.com/hallmark-dev/hallmark/internal/store"
@@ -463,7 +465,19 @@ func (s *Server) deliverBatch(ctx context.Context, batch int) (sent, claimed int
 	if err != nil {
 		return 0, 0, err
 	}
+	var mails map[string][]store.Delivery // mailto: receivers' deliveries, by URL
+	var urls []string
 	for _, d := range ds {
+		if strings.HasPrefix(d.URL, "mailto:") {
+			if mails == nil {
+				mails = map[string][]store.Delivery{}
+			}
+			if _, ok := mails[d.URL]; !ok {
+				urls = append(urls, d.URL)
+			}
+			mails[d.URL] = append(mails[d.URL], d)
+			continue
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, strings.NewReader(string(d.Payload)))
 		if err != nil {
 			s.finishDelivery(ctx, d, "failed", d.Attempts+1, now, err.Error())
@@ -488,13 +502,62 @@ func (s *Server) deliverBatch(ctx context.Context, batch int) (sent, claimed int
 			sent++
 			continue
 		}
-		status := "pending"
-		if d.Attempts+1 >= maxAttempts {
-			status = "failed"
-		}
-		s.finishDelivery(ctx, d, status, d.Attempts+1, now.Add(backoff(d.Attempts)), oneLine(err))
+		s.retryDelivery(ctx, d, now, err)
+	}
+	for _, u := range urls {
+		sent += s.deliverMail(ctx, u, mails[u], now)
 	}
 	return sent, len(ds), nil
+}
+
+// retryDelivery records a failed attempt: tried again after the backoff,
+// failed for good after maxAttempts.
+func (s *Server) retryDelivery(ctx context.Context, d store.Delivery, now time.Time, err error) {
+	status := "pending"
+	if d.Attempts+1 >= maxAttempts {
+		status = "failed"
+	}
+	s.finishDelivery(ctx, d, status, d.Attempts+1, now.Add(backoff(d.Attempts)), oneLine(err))
+}
+
+// deliverMail sends a mailto: receiver's due events as one message (at
+// most the 50 of a claim; more go in the next); it returns how many were
+// delivered.
+func (s *Server) deliverMail(ctx context.Context, url string, ds []store.Delivery, now time.Time) int {
+	to, err := mailRecipients(url)
+	if err == nil && s.mail.Server == "" {
+		err = errors.New("this server has no --smtp-server: e-mail receivers cannot be served")
+	}
+	if err != nil {
+		for _, d := range ds {
+			s.finishDelivery(ctx, d, "failed", d.Attempts+1, now, err.Error())
+		}
+		return 0
+	}
+	evs := make([]Event, 0, len(ds))
+	for _, d := range ds {
+		var ev Event
+		if err := json.Unmarshal(d.Payload, &ev); err != nil {
+			s.finishDelivery(ctx, d, "failed", d.Attempts+1, now, "stored event unreadable: "+err.Error())
+			continue
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 0 {
+		return 0
+	}
+	err = s.mail.send(ctx, to, mailMessage(s.mail.From, to, evs, now))
+	for _, d := range ds {
+		if err != nil {
+			s.retryDelivery(ctx, d, now, err)
+		} else {
+			s.finishDelivery(ctx, d, "delivered", d.Attempts+1, now, "")
+		}
+	}
+	if err != nil {
+		return 0
+	}
+	return len(ds)
 }
 
 func (s *Server) finishDelivery(ctx context.Context, d store.Delivery, status string, attempts int, next time.Time, lastErr string) {
@@ -505,12 +568,30 @@ func (s *Server) finishDelivery(ctx context.Context, d store.Delivery, status st
 
 func (s *Server) apiWebhook(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Product, URL, Secret, Format string }
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&in); err != nil || !(strings.HasPrefix(in.URL, "https://") || strings.HasPrefix(in.URL, "http://")) || len(in.Secret) < 16 {
-		apiError(w, 400, "bad_input", `body: {"product": NAME (or empty for every product), "url": "https://...", "secret": at least 16 characters, "format": "json" or "slack"}`)
+	const usage = `body: {"product": NAME (or empty for every product), "url": "https://..." with "secret": at least 16 characters and "format": "json" or "slack", or "url": "mailto:ADDRESS[,ADDRESS...]"}`
+	if err := json.NewDecoder(io.LimitReader(r.Body, limits.ServerJSONBytes)).Decode(&in); err != nil {
+		apiError(w, 400, "bad_input", usage)
 		return
 	}
-	if in.Format == "" {
-		in.Format = "json"
+	switch {
+	case strings.HasPrefix(in.URL, "mailto:"):
+		to, err := mailRecipients(in.URL)
+		if err != nil {
+			apiError(w, 400, "bad_input", "url: "+err.Error())
+			return
+		}
+		if s.mail.Server == "" {
+			apiError(w, 400, "bad_input", "e-mail receivers need a server started with --smtp-server")
+			return
+		}
+		in.URL, in.Format, in.Secret = "mailto:"+strings.Join(to, ","), "email", ""
+	case (strings.HasPrefix(in.URL, "https://") || strings.HasPrefix(in.URL, "http://")) && len(in.Secret) >= 16 && (in.Format == "" || in.Format == "json" || in.Format == "slack"):
+		if in.Format == "" {
+			in.Format = "json"
+		}
+	default:
+		apiError(w, 400, "bad_input", usage)
+		return
 	}
 	pid := ""
 	if in.Product != "" {

@@ -42,6 +42,9 @@ type Config struct {
 	Log *slog.Logger
 	// HTTPClient delivers webhooks; nil means one with a 10 s timeout.
 	HTTPClient *http.Client
+	// Mail sends the events of mailto: receivers (mail.go); its Server
+	// unset, such receivers are refused.
+	Mail MailConfig
 	// SecureCookies marks session cookies Secure (TLS, or a TLS proxy).
 	SecureCookies bool
 	// Advisories: the CSAF publisher and signing key (feed.go).
@@ -72,6 +75,7 @@ type Server struct {
 	now    func() time.Time
 	log    *slog.Logger
 	client *http.Client
+	mail   MailConfig
 	// rematchBatch is the most names a re-match commits at once.
 	rematchBatch int
 	// ingestSlots bounds the ingests running at once (Ingest).
@@ -96,7 +100,7 @@ type Server struct {
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
-	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient,
+	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient, mail: cfg.Mail,
 		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40),
 		replica: cfg.Replica, lease: cfg.JobLease, updateEvery: cfg.UpdateEvery, updateSource: cfg.UpdateSource, updateEcosystems: cfg.UpdateEcosystems,
 		wake: make(chan struct{}, 1), ingestSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
