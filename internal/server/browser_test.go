@@ -45,7 +45,6 @@ func TestBrowser(t *testing.T) {
 	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		dbDir := t.TempDir()
-		importDB(t, dbDir)
 		srv := server.New(server.Config{Store: st, DBDir: dbDir})
 		admin, _ := srv.Bootstrap(ctx, "")
 		hs := httptest.NewServer(srv.Handler())
@@ -53,6 +52,19 @@ func TestBrowser(t *testing.T) {
 		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.9.0", sb, nil); err != nil {
 			t.Fatal(err)
 		}
+		// A webhook receiver that is down: the data arrives after the
+		// release, the re-match's events wait in the delivery log.
+		down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+		defer down.Close()
+		wh, _ := json.Marshal(map[string]string{"product": "npm-cli", "url": down.URL, "secret": "0123456789abcdef-secret"})
+		if code, b := (api{t, hs.URL}).do("POST", "/api/v1/webhooks", admin, wh, "application/json"); code != 201 {
+			t.Fatalf("webhook: %d %s", code, b)
+		}
+		importDB(t, dbDir)
+		if n, err := srv.Rematch(ctx, false); err != nil || n == 0 {
+			t.Fatalf("rematch: %d %v", n, err)
+		}
+		srv.Deliver(ctx)
 		shots := os.Getenv("HALLMARK_TEST_ARTIFACTS")
 		if shots == "" {
 			shots = t.TempDir()
@@ -150,8 +162,20 @@ func TestBrowser(t *testing.T) {
 		if !triaged {
 			t.Errorf("CSAF download: GHSA-3h5v-q93c-6h6q not known_not_affected: %+v", csaf.Vulnerabilities)
 		}
+		// The delivery log, from the header's link (admins only).
+		step("back", chromedp.Navigate(hs.URL+"/"))
+		step("notifications", chromedp.Click(chromedp.CSS(`a[href="/notifications"]`)))
+		step("log", chromedp.WaitVisible(chromedp.CSS(`#deliveries tbody tr.delivery-pending`)))
+		notif := shot()
+		if logText := text(`#deliveries`); !strings.Contains(logText, down.URL) || !strings.Contains(logText, "receiver answered 503") ||
+			!strings.Contains(logText, "new: GHSA-3h5v-q93c-6h6q in pkg:npm/ws@7.5.9 (npm-cli 10.9.0)") {
+			t.Errorf("delivery log: %q", logText)
+		}
+		if rt := text(`#receivers`); !strings.Contains(rt, "product npm-cli") {
+			t.Errorf("receivers: %q", rt)
+		}
 		name := filepath.Base(t.Name())
-		for file, b := range map[string][]byte{"dashboard": dash, "release": release, "triaged": after} {
+		for file, b := range map[string][]byte{"dashboard": dash, "release": release, "triaged": after, "notifications": notif} {
 			os.WriteFile(filepath.Join(shots, "ui-"+name+"-"+file+".png"), b, 0o644)
 		}
 	})

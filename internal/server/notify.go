@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ func (s *Server) events(c store.Change, rel store.Release, hooks []store.Webhook
 		Package: f.Package, Advisory: f.VulnID, Aliases: f.Aliases, Severity: f.Severity, Fixed: f.Fixed, Summary: f.Summary, Time: now}
 	var out []store.Delivery
 	for _, h := range hooks {
-		if h.ProductID != "" && h.ProductID != rel.ProductID {
+		if !h.Receives(rel) {
 			continue
 		}
 		payload, _ := json.Marshal(ev)
@@ -208,8 +209,8 @@ func (s *Server) finishDelivery(ctx context.Context, d store.Delivery, status st
 }
 
 func (s *Server) apiWebhook(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Product, URL, Secret, Format string }
-	const usage = `body: {"product": NAME (or empty for every product), "url": "https://..." with "secret": at least 16 characters and "format": "json" or "slack", or "url": "mailto:ADDRESS[,ADDRESS...]"}`
+	var in struct{ Product, Team, URL, Secret, Format string }
+	const usage = `body: {"product": NAME or "team": NAME (neither: every product), "url": "https://..." with "secret": at least 16 characters and "format": "json" or "slack", or "url": "mailto:ADDRESS[,ADDRESS...]"}`
 	if err := json.NewDecoder(io.LimitReader(r.Body, limits.ServerJSONBytes)).Decode(&in); err != nil {
 		apiError(w, 400, "bad_input", usage)
 		return
@@ -234,19 +235,152 @@ func (s *Server) apiWebhook(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 400, "bad_input", usage)
 		return
 	}
-	pid := ""
-	if in.Product != "" {
+	hook := store.Webhook{URL: in.URL, Secret: in.Secret, Format: in.Format}
+	switch {
+	case in.Product != "" && in.Team != "":
+		apiError(w, 400, "bad_input", "a receiver takes one product's events or one team's, not both")
+		return
+	case in.Product != "":
 		p, err := s.st.Product(r.Context(), in.Product)
 		if err != nil {
 			s.fail(w, err)
 			return
 		}
-		pid = p.ID
+		hook.ProductID = p.ID
+	case in.Team != "":
+		t, err := s.st.EnsureTeam(r.Context(), in.Team)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		hook.TeamID = t.ID
 	}
-	h, err := s.st.AddWebhook(r.Context(), store.Webhook{ProductID: pid, URL: in.URL, Secret: in.Secret, Format: in.Format})
+	h, err := s.st.AddWebhook(r.Context(), hook)
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, 201, map[string]string{"id": h.ID})
+}
+
+// Receiver is a webhook or e-mail receiver as the API lists it (never its
+// secret).
+type Receiver struct {
+	ID      string    `json:"id"`
+	Product string    `json:"product,omitempty"`
+	Team    string    `json:"team,omitempty"`
+	URL     string    `json:"url"`
+	Format  string    `json:"format"`
+	Created time.Time `json:"created"`
+}
+
+// DeliveryInfo is one entry of the delivery log.
+type DeliveryInfo struct {
+	ID        string    `json:"id"`
+	Receiver  string    `json:"receiver"`
+	URL       string    `json:"url"`
+	Event     string    `json:"event"`
+	What      string    `json:"what"`   // the event in words
+	Status    string    `json:"status"` // pending, delivered, failed
+	Attempts  int       `json:"attempts"`
+	NextAt    time.Time `json:"nextAttempt"`
+	LastError string    `json:"lastError,omitempty"`
+	Created   time.Time `json:"created"`
+}
+
+func (s *Server) receivers(ctx context.Context) ([]Receiver, error) {
+	hs, err := s.st.AllWebhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Receiver{}
+	for _, h := range hs {
+		out = append(out, Receiver{ID: h.ID, Product: h.Product, Team: h.Team, URL: h.URL, Format: h.Format, Created: h.Created})
+	}
+	return out, nil
+}
+
+// deliveryLog is the newest deliveries, newest first.
+func (s *Server) deliveryLog(ctx context.Context, n int) ([]DeliveryInfo, error) {
+	ds, err := s.st.Deliveries(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	out := []DeliveryInfo{}
+	for _, d := range ds {
+		out = append(out, DeliveryInfo{ID: d.ID, Receiver: d.WebhookID, URL: d.URL, Event: d.EventID, What: eventText(d.Format, d.Payload),
+			Status: d.Status, Attempts: d.Attempts, NextAt: d.NextAt, LastError: d.LastError, Created: d.Created})
+	}
+	return out, nil
+}
+
+// eventText says what a stored delivery is about: a Slack payload's
+// text, else the event's kind, advisory, package and release.
+func eventText(format string, payload []byte) string {
+	if format == "slack" {
+		var m struct{ Text string }
+		json.Unmarshal(payload, &m)
+		return m.Text
+	}
+	var ev Event
+	if json.Unmarshal(payload, &ev) != nil {
+		return ""
+	}
+	verb := "new"
+	if ev.Type == "finding.resolved" {
+		verb = "resolved"
+	}
+	return fmt.Sprintf("%s: %s in %s (%s %s)", verb, ev.Advisory, ev.Package, ev.Product, ev.Version)
+}
+
+func (s *Server) apiWebhooks(w http.ResponseWriter, r *http.Request) {
+	rs, err := s.receivers(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, 200, rs)
+}
+
+func (s *Server) apiDeleteWebhook(w http.ResponseWriter, r *http.Request) {
+	if err := s.st.DeleteWebhook(r.Context(), r.PathValue("id")); err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiDeliveries is the delivery log: ?limit=N newest (default 100, at most
+// 1,000).
+func (s *Server) apiDeliveries(w http.ResponseWriter, r *http.Request) {
+	n := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 || k > 1000 {
+			apiError(w, 400, "bad_input", "limit: a number from 1 to 1000")
+			return
+		}
+		n = k
+	}
+	log, err := s.deliveryLog(r.Context(), n)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, 200, log)
+}
+
+// uiNotifications shows the receivers and the delivery log (admins).
+func (s *Server) uiNotifications(w http.ResponseWriter, r *http.Request) {
+	rs, err := s.receivers(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	log, err := s.deliveryLog(r.Context(), 200)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.render(w, r, "notifications", "Notifications", map[string]any{"Receivers": rs, "Deliveries": log}, "")
 }

@@ -19,6 +19,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"join": func(x
 
 type page struct {
 	Title, User, CSRF string
+	Admin             bool
 	Error             string
 	Data              any
 }
@@ -53,12 +54,13 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /releases/{id}", s.require(v, s.uiRelease))
 	m.HandleFunc("POST /releases/{id}/triage", s.require(u, s.uiTriage))
 	m.HandleFunc("GET /affected", s.require(v, s.uiAffected))
+	m.HandleFunc("GET /notifications", s.require(store.RoleAdmin, s.uiNotifications))
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title string, data any, errMsg string) {
 	p := page{Title: title, Error: errMsg}
 	if pr := who(r); pr != nil {
-		p.User, p.CSRF = pr.Name, pr.csrf
+		p.User, p.CSRF, p.Admin = pr.Name, pr.csrf, pr.can(store.RoleAdmin)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -69,7 +71,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title stri
 
 // merge flattens the page fields and the page's own data for templates.
 func merge(p page, data any) map[string]any {
-	m := map[string]any{"Title": p.Title, "User": p.User, "CSRF": p.CSRF, "Error": p.Error}
+	m := map[string]any{"Title": p.Title, "User": p.User, "CSRF": p.CSRF, "Admin": p.Admin, "Error": p.Error}
 	if d, ok := data.(map[string]any); ok {
 		for k, v := range d {
 			m[k] = v

@@ -6,35 +6,48 @@ import (
 	"time"
 )
 
-// Webhook is a receiver of finding events for one product ("" ProductID:
-// every product).
+// Webhook is a receiver of finding events: of one product (ProductID),
+// of every product of one team (TeamID), or of every product (neither).
 type Webhook struct {
-	ID, ProductID, URL, Secret, Format string
+	ID, ProductID, TeamID, URL, Secret, Format string
+	// Product and Team name the scope (AllWebhooks only).
+	Product, Team string
+	Created       time.Time
+}
+
+// Receives reports whether h takes the events of rel.
+func (h Webhook) Receives(rel Release) bool {
+	return (h.ProductID == "" || h.ProductID == rel.ProductID) && (h.TeamID == "" || h.TeamID == rel.TeamID)
 }
 
 // AddWebhook registers a receiver.
 func (s *Store) AddWebhook(ctx context.Context, h Webhook) (*Webhook, error) {
-	h.ID = NewID()
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, product_id, url, secret, format, created) VALUES (?, ?, ?, ?, ?, ?)`),
-		h.ID, nullable(h.ProductID), h.URL, h.Secret, h.Format, ms(time.Now()))
+	h.ID, h.Created = NewID(), time.Now().UTC()
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO webhooks (id, product_id, team_id, url, secret, format, created) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		h.ID, nullable(h.ProductID), nullable(h.TeamID), h.URL, h.Secret, h.Format, ms(h.Created))
 	if err != nil {
 		return nil, err
 	}
 	return &h, nil
 }
 
-// AllWebhooks lists every receiver.
+// DeleteWebhook removes a receiver and its deliveries; ErrNotFound when
+// there is none.
+func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, s.q(`DELETE FROM webhooks WHERE id = ?`), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AllWebhooks lists every receiver, with the names of their scopes.
 func (s *Store) AllWebhooks(ctx context.Context) ([]Webhook, error) {
-	return s.webhooks(ctx, `SELECT id, product_id, url, secret, format FROM webhooks ORDER BY created, id`)
-}
-
-// WebhooksFor lists the receivers of a product's events.
-func (s *Store) WebhooksFor(ctx context.Context, productID string) ([]Webhook, error) {
-	return s.webhooks(ctx, `SELECT id, product_id, url, secret, format FROM webhooks WHERE product_id = ? OR product_id IS NULL`, productID)
-}
-
-func (s *Store) webhooks(ctx context.Context, query string, args ...any) ([]Webhook, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT w.id, w.product_id, w.team_id, w.url, w.secret, w.format, w.created, p.name, t.name
+		FROM webhooks w LEFT JOIN products p ON p.id = w.product_id LEFT JOIN teams t ON t.id = w.team_id ORDER BY w.created, w.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +55,12 @@ func (s *Store) webhooks(ctx context.Context, query string, args ...any) ([]Webh
 	var out []Webhook
 	for rows.Next() {
 		var h Webhook
-		var p sql.NullString
-		if err := rows.Scan(&h.ID, &p, &h.URL, &h.Secret, &h.Format); err != nil {
+		var p, t, pn, tn sql.NullString
+		var created int64
+		if err := rows.Scan(&h.ID, &p, &t, &h.URL, &h.Secret, &h.Format, &created, &pn, &tn); err != nil {
 			return nil, err
 		}
-		h.ProductID = p.String
+		h.ProductID, h.TeamID, h.Product, h.Team, h.Created = p.String, t.String, pn.String, tn.String, fromMS(created)
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -128,8 +142,8 @@ func (s *Store) FinishDelivery(ctx context.Context, d Delivery, status string, a
 
 // Deliveries lists the newest deliveries (the UI's delivery log).
 func (s *Store) Deliveries(ctx context.Context, n int) ([]Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT d.id, d.webhook_id, d.event_id, d.status, d.attempts, d.next_at, d.last_error, d.created, w.url
-		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id ORDER BY d.created DESC LIMIT ?`), n)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT d.id, d.webhook_id, d.event_id, d.status, d.attempts, d.next_at, d.last_error, d.created, w.url, w.format, d.payload
+		FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id ORDER BY d.created DESC, d.id LIMIT ?`), n)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +152,7 @@ func (s *Store) Deliveries(ctx context.Context, n int) ([]Delivery, error) {
 	for rows.Next() {
 		var d Delivery
 		var next, created int64
-		if err := rows.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.Status, &d.Attempts, &next, &d.LastError, &created, &d.URL); err != nil {
+		if err := rows.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.Status, &d.Attempts, &next, &d.LastError, &created, &d.URL, &d.Format, &d.Payload); err != nil {
 			return nil, err
 		}
 		d.NextAt, d.Created = fromMS(next), fromMS(created)
