@@ -78,3 +78,11 @@ const (
 // matches the same advisory ranges for every SBOM it ingests); the cache
 // starts over when full.
 const VersionCacheEntries = 1 << 16
+
+// Version ranges given to the server's queries (vers: strings).
+const (
+	// VersBytes bounds a vers range string.
+	VersBytes = 4096
+	// VersConstraints bounds the constraints of one vers range.
+	VersConstraints = 64
+)

@@ -11,7 +11,9 @@ import (
 
 	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/purl"
 	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/version"
 )
 
 func (s *Server) routes() {
@@ -326,19 +328,44 @@ func findingJSON(f store.StoredFinding) FindingJSON {
 }
 
 func (s *Server) apiComponents(w http.ResponseWriter, r *http.Request) {
-	purl := r.URL.Query().Get("purl")
-	if !strings.HasPrefix(purl, "pkg:") || len(purl) > 2000 {
+	arg := r.URL.Query().Get("purl")
+	if !strings.HasPrefix(arg, "pkg:") || len(arg) > 2000 {
 		apiError(w, 400, "bad_input", "purl is required: pkg:TYPE/NAMESPACE/NAME[@VERSION]; without a version, any version")
 		return
 	}
-	base, version := store.PURLBase(purl), ""
-	if rest := strings.TrimPrefix(purl, base); strings.HasPrefix(rest, "@") {
-		version = strings.TrimPrefix(rest, "@")
-		if i := strings.IndexAny(version, "?#"); i >= 0 {
-			version = version[:i]
+	base, at := store.PURLBase(arg), ""
+	if rest := strings.TrimPrefix(arg, base); strings.HasPrefix(rest, "@") {
+		at = strings.TrimPrefix(rest, "@")
+		if i := strings.IndexAny(at, "?#"); i >= 0 {
+			at = at[:i]
 		}
 	}
-	hits, err := s.st.ReleasesWithPackage(r.Context(), base, version)
+	var within *version.Vers
+	var eco string
+	if rs := r.URL.Query().Get("range"); rs != "" {
+		if at != "" {
+			apiError(w, 400, "bad_input", "give a version in the purl or a range, not both")
+			return
+		}
+		p, err := purl.Parse(base)
+		if err != nil {
+			apiError(w, 400, "bad_input", err.Error())
+			return
+		}
+		if eco = rangeEcosystem(p.Type); eco == "" {
+			apiError(w, 400, "bad_input", "no version ordering for purl type "+p.Type)
+			return
+		}
+		if within, err = version.ParseVers(rs, eco); err != nil {
+			apiError(w, 400, "bad_input", "range: "+err.Error()+" (want vers:"+p.Type+"/>=1.0.0|<1.2.3)")
+			return
+		}
+		if within.Scheme != p.Type && !(p.Type == "apk" && within.Scheme == "alpine") {
+			apiError(w, 400, "bad_input", "range: vers:"+within.Scheme+" does not order "+p.Type+" versions (want vers:"+p.Type+"/...)")
+			return
+		}
+	}
+	hits, err := s.st.ReleasesWithPackage(r.Context(), base, at)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -354,9 +381,38 @@ func (s *Server) apiComponents(w http.ResponseWriter, r *http.Request) {
 		if !who(r).canProduct(h.TeamID) {
 			continue
 		}
+		if within != nil {
+			// A version its ecosystem cannot parse is in no range.
+			v, err := version.Parse(eco, h.Version)
+			if err != nil || !within.Contains(v) {
+				continue
+			}
+		}
 		out = append(out, hit{h.Product, h.ID, h.Release.Version, h.PURL})
 	}
-	writeJSON(w, 200, map[string]any{"purl": purl, "releases": out})
+	answer := map[string]any{"purl": arg, "releases": out}
+	if within != nil {
+		answer["range"] = r.URL.Query().Get("range")
+	}
+	writeJSON(w, 200, answer)
+}
+
+// rangeEcosystem names the version ordering of a purl type's versions, for
+// ranges: the OSV ecosystem, or the distribution family of an OS package.
+func rangeEcosystem(purlType string) string {
+	switch purlType {
+	case "deb":
+		return "Debian"
+	case "rpm":
+		return "Red Hat"
+	case "apk":
+		return "Alpine"
+	}
+	e := string(purl.Ecosystem(purlType))
+	if e == "" || !version.Supported(e) {
+		return ""
+	}
+	return e
 }
 
 func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +184,28 @@ func TestServer(t *testing.T) {
 		code, b = c.do("GET", "/api/v1/components?purl=pkg:npm/ws", admin, nil, "")
 		if code != 200 || !strings.Contains(string(b), `"version": "10.9.0"`) {
 			t.Errorf("components: %d %s", code, b)
+		}
+		// A version range (purl-spec vers, npm's ordering): ws 7.5.9 is in
+		// the advisory's affected range, not in the fixed line.
+		for rng, want := range map[string]string{"vers:npm/>=7.0.0|<7.5.10": "7.5.9", "vers:npm/>=7.5.10|<8.0.0": "", "vers:npm/!=7.5.9|>=7.0.0": "8.18.0",
+			"vers:npm/*": "7.5.9 8.18.0", "vers:npm/8.18.0": "8.18.0"} {
+			code, b = c.do("GET", "/api/v1/components?purl=pkg:npm/ws&range="+url.QueryEscape(rng), admin, nil, "")
+			var ans struct{ Releases []struct{ PURL string } }
+			json.Unmarshal(b, &ans)
+			var got []string
+			for _, r := range ans.Releases {
+				got = append(got, strings.TrimPrefix(r.PURL, "pkg:npm/ws@"))
+			}
+			slices.Sort(got)
+			if code != 200 || strings.Join(got, " ") != want {
+				t.Errorf("components in %s: %d %q, want %q", rng, code, got, want)
+			}
+		}
+		for _, q := range []string{"purl=pkg:npm/ws&range=>=7.0.0", "purl=pkg:npm/ws&range=vers:pypi/>=1.0", "purl=pkg:npm/ws@7.5.9&range=vers:npm/*",
+			"purl=pkg:npm/ws&range=vers:npm/>=x.y", "purl=pkg:cocoapods/ws&range=vers:cocoapods/>=1.0"} {
+			if code, b := c.do("GET", "/api/v1/components?"+strings.ReplaceAll(strings.ReplaceAll(q, ">", "%3E"), "|", "%7C"), admin, nil, ""); code != 400 {
+				t.Errorf("components?%s: %d %s, want 400", q, code, b)
+			}
 		}
 
 		// Roles and teams: a viewer may not triage; team B's uploader may not
