@@ -13,6 +13,13 @@ const (
 	ServerFormBytes = 64 << 10
 	// ServerJSONBytes bounds a small JSON request (triage, tokens).
 	ServerJSONBytes = 1 << 20
+	// ServerFormMemory is how much of a multipart form (the web UI's
+	// upload) is held in memory; the rest of the request, itself bounded
+	// by ServerRequestBytes, goes to temporary files.
+	ServerFormMemory = 8 << 20
+	// ServerComponentsShown bounds the components one page of the web UI
+	// lists (a filter narrows them).
+	ServerComponentsShown = 1000
 )
 
 // E-mail notifications (hallmark serve --smtp-server).

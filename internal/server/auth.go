@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/hallmark-dev/hallmark/internal/limits"
 	"github.com/hallmark-dev/hallmark/internal/store"
 )
 
@@ -98,7 +100,13 @@ func (s *Server) require(role string, h http.HandlerFunc) http.HandlerFunc {
 		}
 		// A browser's state-changing request must carry its CSRF token.
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && p.csrf != "" {
-			if err := r.ParseForm(); err != nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(p.csrf)) != 1 {
+			var err error
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				err = r.ParseMultipartForm(limits.ServerFormMemory) // the UI's upload
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(p.csrf)) != 1 {
 				apiError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
 				return
 			}

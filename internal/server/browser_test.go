@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -49,11 +50,12 @@ func TestBrowser(t *testing.T) {
 		admin, _ := srv.Bootstrap(ctx, "")
 		hs := httptest.NewServer(srv.Handler())
 		defer hs.Close()
-		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.9.0", sb, nil); err != nil {
+		// An earlier release pushed with the API before any vulnerability
+		// data, and a webhook receiver that is down: when the data
+		// arrives, the re-match's events wait in the delivery log.
+		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, admin, "npm-cli", "10.8.0", sb, nil); err != nil {
 			t.Fatal(err)
 		}
-		// A webhook receiver that is down: the data arrives after the
-		// release, the re-match's events wait in the delivery log.
 		down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
 		defer down.Close()
 		wh, _ := json.Marshal(map[string]string{"product": "npm-cli", "url": down.URL, "secret": "0123456789abcdef-secret"})
@@ -81,10 +83,20 @@ func TestBrowser(t *testing.T) {
 		bctx, cancel := chromedp.NewContext(actx)
 		defer cancel()
 
+		// Start the browser on bctx itself: the first Run ties the browser's
+		// life to its context, and the steps' contexts end.
+		if _, err := chromedp.Run(bctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatalf("start chromium: %v", err)
+		}
+		// A step that never completes (a page that did not come) fails
+		// the test with what the browser shows instead of hanging it.
 		step := func(what string, a chromedp.Action[chromedp.Void]) {
 			t.Helper()
-			if _, err := chromedp.Run(bctx, a); err != nil {
-				t.Fatalf("browser: %s: %v", what, err)
+			sctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+			defer cancel()
+			if _, err := chromedp.Run(sctx, a); err != nil {
+				page, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.location.href + "\n" + document.body.innerText`))
+				t.Fatalf("browser: %s: %v\npage: %.2000s", what, err, page)
 			}
 		}
 		shot := func() []byte {
@@ -110,10 +122,20 @@ func TestBrowser(t *testing.T) {
 		step("log in", chromedp.Submit(chromedp.CSS(`#token`)))
 		step("dashboard", chromedp.WaitVisible(chromedp.CSS(`svg[role="img"]`)))
 		dash := shot()
-		step("product", chromedp.Click(chromedp.CSS(`a[href="/products/npm-cli"]`)))
-		step("releases", chromedp.WaitVisible(chromedp.CSS(`a[href^="/releases/"]`)))
-		step("release", chromedp.Click(chromedp.CSS(`a[href^="/releases/"]`)))
+		// Upload a release from the browser: the SBOM file through the
+		// form, then its findings.
+		sbFile := filepath.Join(t.TempDir(), "npm-cli-10.9.0.cdx.json")
+		os.WriteFile(sbFile, sb, 0o644)
+		step("upload page", chromedp.Click(chromedp.CSS(`a[href="/upload"]`)))
+		step("upload form", chromedp.WaitVisible(chromedp.CSS(`#up-sbom`)))
+		step("product name", chromedp.SendKeys(chromedp.CSS(`#up-product`), "npm-cli"))
+		step("version", chromedp.SendKeys(chromedp.CSS(`#up-version`), "10.9.0"))
+		step("SBOM file", chromedp.SetUploadFiles(chromedp.CSS(`#up-sbom`), []string{sbFile}))
+		step("upload", chromedp.Submit(chromedp.CSS(`#up-version`)))
 		step("findings", chromedp.WaitVisible(chromedp.CSS(`#open-findings`)))
+		if h1 := text(`h1`); h1 != "npm-cli 10.9.0" {
+			t.Fatalf("after the upload: page %q", h1)
+		}
 		release := shot()
 		if !strings.Contains(text(`#open-findings`), "GHSA-3h5v-q93c-6h6q") {
 			t.Fatal("the ws finding is not in the open list")
@@ -130,6 +152,20 @@ func TestBrowser(t *testing.T) {
 		if strings.Contains(openText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "GHSA-3h5v-q93c-6h6q") || !strings.Contains(closedText, "not_affected") {
 			t.Errorf("after triage: open %q closed %q", openText, closedText)
 		}
+		if !strings.Contains(closedText, "history (1)") {
+			t.Errorf("the triage history is not on the page: %q", closedText)
+		}
+		// The release's components, filtered.
+		step("components", chromedp.Click(chromedp.CSS(`#components-link`)))
+		step("component list", chromedp.WaitVisible(chromedp.CSS(`#components`)))
+		step("filter", chromedp.SendKeys(chromedp.CSS(`#q`), "pkg:npm/ws@"))
+		step("apply", chromedp.Submit(chromedp.CSS(`#q`)))
+		step("filtered", chromedp.WaitVisible(chromedp.CSS(`#components-count[data-q="pkg:npm/ws@"]`)))
+		if got, list := text(`#components-count`), text(`#components`); !strings.HasPrefix(got, "2 of 1036 components") || !strings.Contains(list, "pkg:npm/ws@7.5.9") {
+			t.Errorf("components filtered by ws: %q\n%s", got, list)
+		}
+		step("release again", chromedp.Click(chromedp.CSS(`h1 a`)))
+		step("release page", chromedp.WaitVisible(chromedp.CSS(`#dl-csaf`)))
 		// The release page's CSAF download, opened with the browser's
 		// session, carries the triage just recorded.
 		href, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#dl-csaf').href`))
@@ -168,7 +204,7 @@ func TestBrowser(t *testing.T) {
 		step("log", chromedp.WaitVisible(chromedp.CSS(`#deliveries tbody tr.delivery-pending`)))
 		notif := shot()
 		if logText := text(`#deliveries`); !strings.Contains(logText, down.URL) || !strings.Contains(logText, "receiver answered 503") ||
-			!strings.Contains(logText, "new: GHSA-3h5v-q93c-6h6q in pkg:npm/ws@7.5.9 (npm-cli 10.9.0)") {
+			!strings.Contains(logText, "new: GHSA-3h5v-q93c-6h6q in pkg:npm/ws@7.5.9 (npm-cli 10.8.0)") {
 			t.Errorf("delivery log: %q", logText)
 		}
 		if rt := text(`#receivers`); !strings.Contains(rt, "product npm-cli") {

@@ -2,7 +2,10 @@ package server
 
 import (
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -19,7 +22,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"join": func(x
 
 type page struct {
 	Title, User, CSRF string
-	Admin             bool
+	Admin, Uploader   bool
 	Error             string
 	Data              any
 }
@@ -55,12 +58,15 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /releases/{id}/triage", s.require(u, s.uiTriage))
 	m.HandleFunc("GET /affected", s.require(v, s.uiAffected))
 	m.HandleFunc("GET /notifications", s.require(store.RoleAdmin, s.uiNotifications))
+	m.HandleFunc("GET /upload", s.require(u, func(w http.ResponseWriter, r *http.Request) { s.renderUpload(w, r, "") }))
+	m.HandleFunc("POST /upload", s.require(u, s.uiUpload))
+	m.HandleFunc("GET /releases/{id}/components", s.require(v, s.uiComponents))
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title string, data any, errMsg string) {
 	p := page{Title: title, Error: errMsg}
 	if pr := who(r); pr != nil {
-		p.User, p.CSRF, p.Admin = pr.Name, pr.csrf, pr.can(store.RoleAdmin)
+		p.User, p.CSRF, p.Admin, p.Uploader = pr.Name, pr.csrf, pr.can(store.RoleAdmin), pr.can(store.RoleUploader)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -71,7 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title stri
 
 // merge flattens the page fields and the page's own data for templates.
 func merge(p page, data any) map[string]any {
-	m := map[string]any{"Title": p.Title, "User": p.User, "CSRF": p.CSRF, "Admin": p.Admin, "Error": p.Error}
+	m := map[string]any{"Title": p.Title, "User": p.User, "CSRF": p.CSRF, "Admin": p.Admin, "Uploader": p.Uploader, "Error": p.Error}
 	if d, ok := data.(map[string]any); ok {
 		for k, v := range d {
 			m[k] = v
@@ -186,7 +192,103 @@ func (s *Server) uiRelease(w http.ResponseWriter, r *http.Request) {
 			open = append(open, f)
 		}
 	}
-	s.render(w, r, "release", rel.Product+" "+rel.Version, map[string]any{"Release": rel, "Open": open, "Closed": closed}, "")
+	vex, err := s.st.ReleaseVEX(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	history := map[string][]store.VEX{} // "vuln|package" -> statements, oldest first
+	for _, v := range vex {
+		k := v.VulnID + "|" + v.Package
+		history[k] = append(history[k], v)
+	}
+	s.render(w, r, "release", rel.Product+" "+rel.Version, map[string]any{"Release": rel, "Open": open, "Closed": closed, "History": history}, "")
+}
+
+// uiComponents lists a release's components, narrowed by ?q= (a part of
+// the name or purl, any case), at most limits.ServerComponentsShown.
+func (s *Server) uiComponents(w http.ResponseWriter, r *http.Request) {
+	rel, err := s.releaseFor(r, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	cs, err := s.st.Components(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	lq := strings.ToLower(q)
+	var shown []store.Component
+	matched := 0
+	for _, c := range cs {
+		if lq != "" && !strings.Contains(strings.ToLower(c.Package.Name), lq) && !strings.Contains(strings.ToLower(c.Package.PURL), lq) {
+			continue
+		}
+		matched++
+		if len(shown) < limits.ServerComponentsShown {
+			shown = append(shown, c)
+		}
+	}
+	s.render(w, r, "components", "Components of "+rel.Product+" "+rel.Version, map[string]any{"Release": rel, "Components": shown,
+		"Matched": matched, "Total": len(cs), "Q": q, "Limit": limits.ServerComponentsShown}, "")
+}
+
+func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, errMsg string) {
+	ps, err := s.visibleProducts(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if errMsg != "" {
+		w.WriteHeader(http.StatusBadRequest)
+	}
+	s.render(w, r, "upload", "Upload a release", map[string]any{"Products": ps, "Product": r.PostFormValue("product"), "Version": r.PostFormValue("version")}, errMsg)
+}
+
+// uiUpload stores a release uploaded from the browser (multipart: product,
+// version, the SBOM file, an optional VEX file), as the API's upload does,
+// and shows its findings.
+func (s *Server) uiUpload(w http.ResponseWriter, r *http.Request) {
+	p := who(r)
+	product, version := strings.TrimSpace(r.PostFormValue("product")), strings.TrimSpace(r.PostFormValue("version"))
+	if prod, err := s.st.Product(r.Context(), product); err == nil && !p.canProduct(prod.TeamID) {
+		s.renderUpload(w, r, "Your team cannot upload releases of "+product+".")
+		return
+	}
+	file := func(name string) ([]byte, error) {
+		if r.MultipartForm == nil || len(r.MultipartForm.File[name]) == 0 {
+			return nil, nil
+		}
+		f, err := r.MultipartForm.File[name][0].Open()
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return io.ReadAll(io.LimitReader(f, limits.ServerSBOMBytes+1))
+	}
+	sb, err := file("sbom")
+	if err == nil && sb == nil {
+		err = fmt.Errorf("%w: choose the SBOM file (CycloneDX or SPDX JSON)", ErrBadInput)
+	}
+	var vx []byte
+	if err == nil {
+		vx, err = file("vex")
+	}
+	var rel *store.Release
+	if err == nil {
+		rel, err = s.Ingest(r.Context(), Upload{Product: product, Version: version, TeamID: p.TeamID, AutoCreate: true, SBOM: sb, VEX: vx})
+	}
+	if errors.Is(err, ErrBadInput) {
+		s.renderUpload(w, r, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	http.Redirect(w, r, "/releases/"+rel.ID, http.StatusSeeOther)
 }
 
 func (s *Server) uiTriage(w http.ResponseWriter, r *http.Request) {

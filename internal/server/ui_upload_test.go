@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hallmark-dev/hallmark/internal/server"
+	"github.com/hallmark-dev/hallmark/internal/store"
+	"github.com/hallmark-dev/hallmark/internal/store/storetest"
+)
+
+// The web UI's upload form: a session's CSRF token is required, a broken
+// SBOM is refused with the reason on the form (400, nothing stored), a
+// viewer has no form.
+func TestUIUploadBadInput(t *testing.T) {
+	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		srv := server.New(server.Config{Store: st, DBDir: t.TempDir()})
+		admin, _ := srv.Bootstrap(ctx, "")
+		hs := httptest.NewServer(srv.Handler())
+		defer hs.Close()
+		login := func(token string) *http.Client {
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: jar}
+			resp, err := c.PostForm(hs.URL+"/login", url.Values{"token": {token}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return c
+		}
+		c := login(admin)
+		resp, err := c.Get(hs.URL + "/upload")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("upload page: %d %.300s", resp.StatusCode, page)
+		}
+		post := func(csrf string, sbom []byte) (int, string) {
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			if csrf != "" {
+				mw.WriteField("csrf", csrf)
+			}
+			mw.WriteField("product", "app")
+			mw.WriteField("version", "1.0")
+			fw, _ := mw.CreateFormFile("sbom", "app.cdx.json")
+			fw.Write(sbom)
+			mw.Close()
+			resp, err := c.Post(hs.URL+"/upload", mw.FormDataContentType(), &b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		good := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"}]}`)
+		if code, _ := post("", good); code != 403 {
+			t.Errorf("no CSRF token: %d, want 403", code)
+		}
+		if code, _ := post("wrong", good); code != 403 {
+			t.Errorf("wrong CSRF token: %d, want 403", code)
+		}
+		code, body := post(string(m[1]), []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":`))
+		if code != 400 || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, `value="app"`) {
+			t.Errorf("broken SBOM: %d %.500s", code, body)
+		}
+		if _, err := st.Product(ctx, "app"); err == nil {
+			if rs, _ := st.Releases(ctx, "app"); len(rs) != 0 {
+				t.Errorf("a refused upload stored %d releases", len(rs))
+			}
+		}
+		code, body = post(string(m[1]), good)
+		if code != 200 || !strings.Contains(body, "<h1>app 1.0</h1>") {
+			t.Errorf("good upload: %d %.300s", code, body)
+		}
+		// A viewer gets no upload form.
+		code, tb := (api{t, hs.URL}).do("POST", "/api/v1/tokens", admin, []byte(`{"name":"v","role":"viewer"}`), "application/json")
+		var tok struct{ Token string }
+		if json.Unmarshal(tb, &tok); code != 201 || tok.Token == "" {
+			t.Fatalf("viewer token: %d %s", code, tb)
+		}
+		resp, err = login(tok.Token).Get(hs.URL + "/upload")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("viewer GET /upload: %d, want 403", resp.StatusCode)
+		}
+	})
+}
