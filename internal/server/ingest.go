@@ -182,10 +182,51 @@ func (s *Server) Ingest(ctx context.Context, u Upload) (*store.Release, error) {
 			}
 		}
 	}
+	if len(in.Findings) > 0 {
+		if err := s.ingestEvents(ctx, &in, u, p, now); err != nil {
+			return nil, err
+		}
+	}
 	in.BeforeCommit = func() error { s.hook("ingest-commit", u.Product+"@"+u.Version); return nil }
 	// Release, components, findings, name states, VEX and a new product:
 	// one transaction, nothing half-stored.
 	return s.st.PutRelease(ctx, in)
+}
+
+// ingestEvents has the release's transaction queue a finding.new event
+// per receiver of its product for each finding the upload brings (not for
+// those its own VEX closes), as a re-match does for findings that appear
+// later.
+func (s *Server) ingestEvents(ctx context.Context, in *store.ReleaseInput, u Upload, p *store.Product, now time.Time) error {
+	hooks, err := s.st.AllWebhooks(ctx)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	team := u.TeamID
+	if p != nil {
+		team = p.TeamID
+	}
+	closed := map[[2]string]bool{}
+	for _, v := range in.VEX {
+		if v.Status == "not_affected" || v.Status == "fixed" {
+			closed[[2]string{v.Package, v.VulnID}] = true
+		}
+	}
+	in.Events = func(releaseID, productID string, fresh []store.StoredFinding) []store.Delivery {
+		rel := store.Release{ID: releaseID, ProductID: productID, Product: u.Product, Version: u.Version, TeamID: team}
+		var out []store.Delivery
+		for _, f := range fresh {
+			if closed[[2]string{f.Package, f.VulnID}] {
+				continue
+			}
+			for _, d := range s.events(store.Change{Finding: f}, rel, hooks, now) {
+				d.Created = now
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // fingerprint identifies the advisories an index holds for one name: their

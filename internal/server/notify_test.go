@@ -166,5 +166,29 @@ func TestReceivers(t *testing.T) {
 				t.Errorf("viewer GET %s: %d", p, code)
 			}
 		}
+
+		// A release pushed when the data is already there: its findings are
+		// new too, and reach the receivers of its product; pushed again
+		// unchanged, it brings none.
+		before := map[string]int{}
+		mu.Lock()
+		for name, ps := range got {
+			before[name] = ps["app-a"]
+		}
+		mu.Unlock()
+		for range 2 {
+			if _, err := server.Push(ctx, http.DefaultClient, hs.URL, teamA, "app-a", "2.0", sb, nil); err != nil {
+				t.Fatal(err)
+			}
+			clk.add(time.Minute)
+			srv.Deliver(ctx)
+		}
+		mu.Lock()
+		for name, want := range map[string]int{"team": perProduct, "all": perProduct, "product": 0} {
+			if d := got[name]["app-a"] - before[name]; d != want {
+				t.Errorf("receiver %s: %d events for the pushed release, want %d", name, d, want)
+			}
+		}
+		mu.Unlock()
 	})
 }

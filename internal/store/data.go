@@ -241,9 +241,32 @@ type ReleaseInput struct {
 	// VEX are triage statements that came with the upload.
 	VEX []VEX
 	Now time.Time
+	// Events, when set, makes the webhook deliveries of the findings new
+	// with this upload (all of a new release's; of a release replaced,
+	// those it did not have open), queued in the same transaction: the
+	// release's id and product are known only there.
+	Events func(releaseID, productID string, fresh []StoredFinding) []Delivery
 	// BeforeCommit, when set, runs last inside the transaction (tests stop
 	// a process there).
 	BeforeCommit func() error
+}
+
+// openFindingKeys reads the (package, advisory) pairs a query returns.
+func openFindingKeys(ctx context.Context, tx *sql.Tx, query string, args ...any) (map[[2]string]bool, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]string]bool{}
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
 }
 
 // PutRelease stores a release with its components and findings, replacing
@@ -276,6 +299,7 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 		}
 	}
 	var id string
+	var known map[[2]string]bool // a replaced release's open findings
 	err = tx.QueryRowContext(ctx, s.q(`SELECT id FROM releases WHERE product_id = ? AND version = ?`), in.ProductID, in.Version).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -288,6 +312,11 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 	case err == nil:
 		// A release of the same product and version is replaced; its id
 		// (and with it its triage) stays.
+		if in.Events != nil {
+			if known, err = openFindingKeys(ctx, tx, s.q(`SELECT package, vuln_id FROM findings WHERE release_id = ? AND resolved IS NULL`), id); err != nil {
+				return nil, fmt.Errorf("store release: %w", err)
+			}
+		}
 		for _, q := range []string{`DELETE FROM finding_ids WHERE release_id = ?`, `DELETE FROM findings WHERE release_id = ?`, `DELETE FROM components WHERE release_id = ?`} {
 			if _, err = tx.ExecContext(ctx, s.q(q), id); err != nil {
 				break
@@ -329,6 +358,19 @@ func (s *Store) PutRelease(ctx context.Context, in ReleaseInput) (*Release, erro
 		v.ReleaseID = id
 		if err := s.addVEX(ctx, tx, v); err != nil {
 			return nil, err
+		}
+	}
+	if in.Events != nil {
+		var fresh []StoredFinding
+		for _, f := range in.Findings {
+			if !known[[2]string{f.Package, f.VulnID}] {
+				fresh = append(fresh, f)
+			}
+		}
+		if ds := in.Events(id, in.ProductID, fresh); len(ds) > 0 {
+			if err := (&Tx{s: s, conn: conn, tx: tx}).EnqueueDeliveries(ctx, ds); err != nil {
+				return nil, fmt.Errorf("store release: queue events: %w", err)
+			}
 		}
 	}
 	if in.BeforeCommit != nil {
