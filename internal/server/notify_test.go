@@ -30,17 +30,7 @@ func TestReceivers(t *testing.T) {
 		hs := httptest.NewServer(srv.Handler())
 		defer hs.Close()
 		c := api{t, hs.URL}
-		mk := func(role, team string) string {
-			body, _ := json.Marshal(map[string]string{"name": role + team, "role": role, "team": team})
-			code, b := c.do("POST", "/api/v1/tokens", admin, body, "application/json")
-			var tok struct{ Token string }
-			json.Unmarshal(b, &tok)
-			if code != 201 {
-				t.Fatalf("token: %d %s", code, b)
-			}
-			return tok.Token
-		}
-		teamA, viewer := mk("uploader", "team-a"), mk("viewer", "")
+		teamA, viewer := c.token(admin, "uploader", "team-a"), c.token(admin, "viewer", "")
 		// app-a belongs to team-a (its uploader created it), app-b to no team.
 		if _, err := server.Push(ctx, http.DefaultClient, hs.URL, teamA, "app-a", "1.0", sb, nil); err != nil {
 			t.Fatal(err)

@@ -85,6 +85,19 @@ func (a api) do(method, path, token string, body []byte, ctype string) (int, []b
 	return resp.StatusCode, b
 }
 
+// token makes an API token of role for team with the admin token.
+func (a api) token(admin, role, team string) string {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": role + team, "role": role, "team": team})
+	code, b := a.do("POST", "/api/v1/tokens", admin, body, "application/json")
+	var tok struct{ Token string }
+	json.Unmarshal(b, &tok)
+	if code != 201 || tok.Token == "" {
+		a.t.Fatalf("token: %d %s", code, b)
+	}
+	return tok.Token
+}
+
 func TestServer(t *testing.T) {
 	sb := npmSBOM(t)
 	storetest.ForEachBackend(t, func(t *testing.T, st *store.Store) {
@@ -210,17 +223,7 @@ func TestServer(t *testing.T) {
 
 		// Roles and teams: a viewer may not triage; team B's uploader may not
 		// touch team A's product.
-		mk := func(role, team string) string {
-			body, _ := json.Marshal(map[string]string{"name": role + team, "role": role, "team": team})
-			code, b := c.do("POST", "/api/v1/tokens", admin, body, "application/json")
-			var tok struct{ Token string }
-			json.Unmarshal(b, &tok)
-			if code != 201 || tok.Token == "" {
-				t.Fatalf("token: %d %s", code, b)
-			}
-			return tok.Token
-		}
-		viewer, otherTeam := mk("viewer", ""), mk("uploader", "team-b")
+		viewer, otherTeam := c.token(admin, "viewer", ""), c.token(admin, "uploader", "team-b")
 		tri, _ := json.Marshal(server.Triage{Vulnerability: aff.Releases[0].Findings[0].ID, Package: wsPURL, Status: "not_affected", Justification: "vulnerable_code_not_in_execute_path"})
 		if code, _ := c.do("POST", "/api/v1/releases/"+relID+"/vex", viewer, tri, "application/json"); code != 403 {
 			t.Errorf("viewer triage: %d", code)
