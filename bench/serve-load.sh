@@ -17,7 +17,7 @@ tmp=${SERVE_LOAD_TMP:-$(mktemp -d)}
 mkdir -p "$tmp"
 cleanup() {
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
-	[ -z "${SERVE_LOAD_TMP:-}" ] && rm -rf "$tmp"
+	if [ -z "${SERVE_LOAD_TMP:-}" ]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 (cd "$here" && go build -trimpath -o "$tmp/hallmark" ./cmd/hallmark && go build -trimpath -o "$tmp/serveload" ./bench/serveload)
