@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hallmark-dev/hallmark/internal/match"
+	"github.com/hallmark-dev/hallmark/internal/sbom"
 )
 
 // ANSI colours for severities on a terminal.
@@ -104,14 +105,39 @@ func FindingsTable(w io.Writer, res *match.Result, colour bool) error {
 	}
 	if len(res.Unchecked) > 0 {
 		fmt.Fprintf(w, "\nNot checked (%d):\n", len(res.Unchecked))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "PACKAGE\tVERSION\tECOSYSTEM\tREASON")
+		// A reason many packages share (a whole ecosystem without data:
+		// every package of an image's distribution) is said once, with
+		// the packages it covers; the others get a row each.
+		byReason := map[string][]*sbom.Package{}
 		for _, u := range res.Unchecked {
+			byReason[u.Reason] = append(byReason[u.Reason], doc.Package(u.PackageID))
+		}
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		header := false
+		for _, u := range res.Unchecked {
+			if len(byReason[u.Reason]) >= groupUnchecked {
+				continue
+			}
+			if !header {
+				fmt.Fprintln(tw, "PACKAGE\tVERSION\tECOSYSTEM\tREASON")
+				header = true
+			}
 			p := doc.Package(u.PackageID)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Ecosystem, u.Reason)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		done := map[string]bool{}
+		for _, u := range res.Unchecked {
+			ps := byReason[u.Reason]
+			if len(ps) < groupUnchecked || done[u.Reason] {
+				continue
+			}
+			done[u.Reason] = true
+			if err := uncheckedGroup(w, u.Reason, ps); err != nil {
+				return err
+			}
 		}
 	}
 	if len(res.SDK) > 0 {
@@ -187,4 +213,30 @@ func oneLine(s string, max int) string {
 		s = s[:max-3] + "..."
 	}
 	return s
+}
+
+// groupUnchecked is how many packages must share a reason for the table to
+// say it once for all of them.
+const groupUnchecked = 5
+
+// uncheckedGroup writes one reason and the packages it covers: their
+// ecosystems, and the first of them by name and version.
+func uncheckedGroup(w io.Writer, reason string, ps []*sbom.Package) error {
+	var ecos []string
+	for _, p := range ps {
+		if e := string(p.Ecosystem); !slices.Contains(ecos, e) {
+			ecos = append(ecos, e)
+		}
+	}
+	const shown = 8
+	var names []string
+	for _, p := range ps[:min(len(ps), shown)] {
+		names = append(names, p.Name+" "+p.Version)
+	}
+	more := ""
+	if len(ps) > shown {
+		more = fmt.Sprintf(", and %d more (-o json lists each)", len(ps)-shown)
+	}
+	_, err := fmt.Fprintf(w, "%d packages (%s): %s\n  %s%s\n", len(ps), strings.Join(ecos, ", "), reason, strings.Join(names, ", "), more)
+	return err
 }

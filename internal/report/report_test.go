@@ -139,6 +139,32 @@ func TestFindingsTableGrouping(t *testing.T) {
 			has:    []string{"\033[31mHIGH 7.5     \033[0m", "\033[1;31m", "\033[36mLOW          \033[0m"},
 		},
 		{
+			// Ten packages of an ecosystem without data: the reason is said
+			// once, with the first eight packages; the odd one keeps its row.
+			name: "unchecked grouped by reason",
+			res: func() *match.Result {
+				r := scanResult()
+				for i := range 10 {
+					p := sbom.Package{Name: "pkg" + itoa(i), Version: "1." + itoa(i), Ecosystem: "Debian:12"}
+					r.Document.Add(p)
+				}
+				r.Document.Normalize()
+				for _, p := range r.Document.Packages {
+					if p.Ecosystem == "Debian:12" {
+						r.Unchecked = append(r.Unchecked, match.Unchecked{PackageID: p.ID, Reason: `no vulnerability data for ecosystem Debian (run: hallmark db update --ecosystem "Debian")`})
+					}
+				}
+				return r
+			},
+			has: []string{
+				"Not checked (11):\nPACKAGE  VERSION        ECOSYSTEM  REASON\nmystery  not-a-version  npm        version \"not-a-version\" is not valid npm semver\n" +
+					`10 packages (Debian:12): no vulnerability data for ecosystem Debian (run: hallmark db update --ecosystem "Debian")` + "\n  pkg0 1.0, pkg1 1.1, ",
+				", and 2 more (-o json lists each)\n",
+				"16 packages: 5 checked, 11 not checked;",
+			},
+			hasNot: []string{"pkg9  1.9"},
+		},
+		{
 			name: "nothing found",
 			res: func() *match.Result {
 				r := scanResult()
