@@ -100,6 +100,13 @@ func Evaluate(pol *Policy, doc *sbom.Document, result *match.Result, now time.Ti
 			}
 		}
 		rr := RuleResult{ID: r.ID, Description: r.Description, Kind: r.Kind, Severity: r.Severity, Packages: len(pkgs)}
+		if r.Kind == KindVulnerabilities {
+			for _, i := range pkgs {
+				if _, ok := c.unchecked[doc.Packages[i].ID]; ok {
+					rr.Unchecked++
+				}
+			}
+		}
 		var vs []Violation
 		rr.NotEvaluated = r.check.evaluate(c, r, pkgs, func(v Violation) { vs = append(vs, v) })
 		if c.err != nil {

@@ -156,6 +156,10 @@ type RuleResult struct {
 	Packages   int `json:"packages"`
 	Violations int `json:"violations"`
 	Waived     int `json:"waived"`
+	// Unchecked is how many packages in a vulnerability rule's scope
+	// could not be checked (no data for their ecosystem, no version): the
+	// rule passing says nothing about them.
+	Unchecked int `json:"unchecked,omitempty"`
 	// NotEvaluated says why the rule (or part of it) could not be
 	// evaluated, e.g. no vulnerability data; such a rule never passes
 	// silently.

@@ -78,6 +78,9 @@ func PolicyTable(w io.Writer, rep *policy.Report) error {
 		case r.Violations > 0:
 			status = "warn"
 		}
+		if r.Unchecked > 0 && r.NotEvaluated == "" {
+			status += fmt.Sprintf(" (%d not checked)", r.Unchecked)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", r.ID, r.Kind, r.Severity, r.Packages, r.Violations, r.Waived, status)
 	}
 	if err := tw.Flush(); err != nil {
