@@ -73,7 +73,7 @@ func startSMTPD(t *testing.T, certFile, keyFile string) smtpd {
 				return s
 			}
 		}
-		if i == 300 {
+		if i == 1200 { // a minute
 			t.Fatalf("aiosmtpd on %s did not start: %v", addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
