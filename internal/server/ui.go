@@ -105,28 +105,26 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 	}{{"< 7 days", 7 * 24 * time.Hour}, {"7–30 days", 30 * 24 * time.Hour}, {"> 30 days", 1 << 62}}
 	counts := map[string]int{}
 	total := 0
+	visible := map[string]bool{}
 	for _, p := range ps {
-		rs, err := s.st.Releases(r.Context(), p.ID)
-		if err != nil {
-			s.fail(w, err)
-			return
-		}
-		for _, rel := range rs {
-			fs, err := s.st.Findings(r.Context(), rel.ID, true)
-			if err != nil {
-				s.fail(w, err)
-				return
-			}
-			for _, f := range fs {
-				age := s.now().Sub(f.FirstSeen)
-				for _, a := range ages {
-					if age < a.max {
-						counts[f.Severity+"|"+a.label]++
-						break
-					}
-				}
-				total++
-			}
+		visible[p.ID] = true
+	}
+	// One aggregate query, not one per release: the dashboard of a store
+	// of 1,000 releases took 0.5 s.
+	now := s.now()
+	since := make([]time.Time, len(ages)-1)
+	for i := range since {
+		since[i] = now.Add(-ages[i].max)
+	}
+	cs, err := s.st.OpenFindingCounts(r.Context(), since)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for _, c := range cs {
+		if visible[c.ProductID] && c.Band < len(ages) {
+			counts[c.Severity+"|"+ages[c.Band].label] += c.N
+			total += c.N
 		}
 	}
 	var bars []bar
