@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -31,6 +32,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/affected", s.require(v, s.apiAffected))
 	m.HandleFunc("GET /api/v1/components", s.require(v, s.apiComponents))
 	m.HandleFunc("POST /api/v1/tokens", s.require(a, s.apiToken))
+	m.HandleFunc("GET /api/v1/tokens", s.require(a, s.apiTokens))
+	m.HandleFunc("DELETE /api/v1/tokens/{id}", s.require(a, s.apiRevokeToken))
 	m.HandleFunc("POST /api/v1/webhooks", s.require(a, s.apiWebhook))
 	m.HandleFunc("GET /api/v1/webhooks", s.require(a, s.apiWebhooks))
 	m.HandleFunc("DELETE /api/v1/webhooks/{id}", s.require(a, s.apiDeleteWebhook))
@@ -436,6 +439,50 @@ func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, 201, map[string]string{"id": t.ID, "token": plain, "note": "shown once; only its hash is stored"})
+}
+
+// TokenInfo is an API token as the API lists it: never its secret.
+type TokenInfo struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	Team    string    `json:"team,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.st.Tokens(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := []TokenInfo{}
+	for _, t := range ts {
+		out = append(out, TokenInfo{ID: t.ID, Name: t.Name, Role: t.Role, Team: t.Team, Created: t.Created})
+	}
+	writeJSON(w, 200, out)
+}
+
+// apiRevokeToken deletes a token: its API calls fail from now on, and
+// browser sessions opened with it end (every replica checks the token
+// behind a session on each request).
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.st.RevokeToken(r.Context(), id); errors.Is(err, store.ErrLastAdmin) {
+		apiError(w, http.StatusConflict, "last_admin", err.Error())
+		return
+	} else if err != nil {
+		s.fail(w, err)
+		return
+	}
+	s.sessMu.Lock()
+	for k, sess := range s.sessions {
+		if sess.p.TokenID == id {
+			delete(s.sessions, k)
+		}
+	}
+	s.sessMu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiRematch queues a full re-match job (one of the replicas runs it):

@@ -69,6 +69,10 @@ func (s *Server) authenticate(r *http.Request) (*principal, bool) {
 		sess, ok := s.sessions[c.Value]
 		s.sessMu.Unlock()
 		if ok && s.now().Before(sess.expires) {
+			// A revoked token ends its sessions on every replica.
+			if live, err := s.st.TokenExists(r.Context(), sess.p.TokenID); err != nil || !live {
+				return nil, false
+			}
 			p := sess.p
 			return &p, true
 		}

@@ -29,6 +29,7 @@ const (
 // Token is an API token (never its secret).
 type Token struct {
 	ID, Name, Role, TeamID string
+	Team                   string // the team's name (Tokens only)
 	Created                time.Time
 }
 
@@ -81,6 +82,75 @@ func (s *Store) TokenBySecret(ctx context.Context, plain string) (*Token, error)
 	}
 	t.TeamID, t.Created = team.String, fromMS(created)
 	return &t, nil
+}
+
+// ErrLastAdmin refuses revoking the only admin token.
+var ErrLastAdmin = errors.New("the last admin token cannot be revoked (make another admin token first)")
+
+// Tokens lists every API token (never a secret: only hashes are stored),
+// with its team's name.
+func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT k.id, k.name, k.role, k.team_id, k.created, t.name FROM tokens k LEFT JOIN teams t ON t.id = k.team_id ORDER BY k.created, k.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		var t Token
+		var team, teamName sql.NullString
+		var created int64
+		if err := rows.Scan(&t.ID, &t.Name, &t.Role, &team, &created, &teamName); err != nil {
+			return nil, err
+		}
+		t.TeamID, t.Team, t.Created = team.String, teamName.String, fromMS(created)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TokenExists reports whether a token (by id) is still valid: a browser
+// session ends when its token is revoked.
+func (s *Store) TokenExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM tokens WHERE id = ?`), id).Scan(&n)
+	return n > 0, err
+}
+
+// RevokeToken deletes a token; ErrNotFound when there is none,
+// ErrLastAdmin for the only admin token.
+func (s *Store) RevokeToken(ctx context.Context, id string) error {
+	conn, tx, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	defer tx.Rollback()
+	var role string
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT role FROM tokens WHERE id = ?`), id).Scan(&role); errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	if role == RoleAdmin {
+		// Two revocations at once must not both see another admin: on
+		// PostgreSQL the admin rows are locked (SQLite has one writer).
+		count := `SELECT COUNT(*) FROM tokens WHERE role = ?`
+		if s.dialect == Postgres {
+			count = `SELECT COUNT(*) FROM (SELECT id FROM tokens WHERE role = ? FOR UPDATE) admins`
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(count), RoleAdmin).Scan(&n); err != nil {
+			return err
+		}
+		if n <= 1 {
+			return ErrLastAdmin
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM tokens WHERE id = ?`), id); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // CountAdmins counts admin tokens (the first start makes one when none).
