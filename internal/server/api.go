@@ -463,9 +463,8 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, out)
 }
 
-// apiRevokeToken deletes a token: its API calls fail from now on, and
-// browser sessions opened with it end (every replica checks the token
-// behind a session on each request).
+// apiRevokeToken deletes a token: its API calls fail from now on, and the
+// browser sessions opened with it are deleted with it.
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := s.st.RevokeToken(r.Context(), id); errors.Is(err, store.ErrLastAdmin) {
@@ -475,13 +474,6 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	s.sessMu.Lock()
-	for k, sess := range s.sessions {
-		if sess.p.TokenID == id {
-			delete(s.sessions, k)
-		}
-	}
-	s.sessMu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -41,13 +41,8 @@ func who(r *http.Request) *principal {
 	return p
 }
 
-// session is a browser login, held in memory: a replica restart logs
-// browsers out, API tokens are unaffected.
-type session struct {
-	p       principal
-	expires time.Time
-}
-
+// sessionCookie names a browser login; the session itself is in the store
+// (store.CreateSession), so that every replica knows it.
 const sessionCookie = "hallmark_session"
 
 // authenticate finds the caller from an API token (Authorization: Bearer,
@@ -64,17 +59,12 @@ func (s *Server) authenticate(r *http.Request) (*principal, bool) {
 		}
 		return &principal{TokenID: t.ID, Name: t.Name, Role: t.Role, TeamID: t.TeamID}, true
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.sessMu.Lock()
-		sess, ok := s.sessions[c.Value]
-		s.sessMu.Unlock()
-		if ok && s.now().Before(sess.expires) {
-			// A revoked token ends its sessions on every replica.
-			if live, err := s.st.TokenExists(r.Context(), sess.p.TokenID); err != nil || !live {
-				return nil, false
-			}
-			p := sess.p
-			return &p, true
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		// Sessions are in the store: any replica serves any browser, and a
+		// revoked token's sessions went with it.
+		if ss, err := s.st.SessionByID(r.Context(), c.Value, s.now()); err == nil {
+			t := ss.Token
+			return &principal{TokenID: t.ID, Name: t.Name, Role: t.Role, TeamID: t.TeamID, csrf: ss.CSRF}, true
 		}
 	}
 	return nil, false
@@ -126,23 +116,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, secret string) bo
 		return false
 	}
 	id := randomToken()
-	s.sessMu.Lock()
-	for k, v := range s.sessions {
-		if s.now().After(v.expires) {
-			delete(s.sessions, k)
-		}
+	if err := s.st.CreateSession(r.Context(), id, t.ID, randomToken(), s.now().Add(8*time.Hour), s.now()); err != nil {
+		s.log.Error("login", "err", err)
+		return false
 	}
-	s.sessions[id] = session{p: principal{TokenID: t.ID, Name: t.Name, Role: t.Role, TeamID: t.TeamID, csrf: randomToken()}, expires: s.now().Add(8 * time.Hour)}
-	s.sessMu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: 8 * 3600})
 	return true
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.sessMu.Lock()
-		delete(s.sessions, c.Value)
-		s.sessMu.Unlock()
+		if err := s.st.DeleteSession(r.Context(), c.Value); err != nil {
+			s.log.Error("logout", "err", err)
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 }

@@ -93,15 +93,13 @@ type Server struct {
 	mu               sync.Mutex
 	queuedGen        string // the index whose re-match this replica queued
 
-	sessMu   sync.Mutex
-	sessions map[string]session
-	limiter  *rateLimiter
+	limiter *rateLimiter
 }
 
 // New returns a server over cfg.Store.
 func New(cfg Config) *Server {
 	s := &Server{st: cfg.Store, vulns: &vulnData{dir: cfg.DBDir}, now: cfg.Now, log: cfg.Log, client: cfg.HTTPClient, mail: cfg.Mail,
-		secure: cfg.SecureCookies, adv: cfg.Advisories, sessions: map[string]session{}, limiter: newRateLimiter(20, 40),
+		secure: cfg.SecureCookies, adv: cfg.Advisories, limiter: newRateLimiter(20, 40),
 		replica: cfg.Replica, lease: cfg.JobLease, updateEvery: cfg.UpdateEvery, updateSource: cfg.UpdateSource, updateEcosystems: cfg.UpdateEcosystems,
 		wake: make(chan struct{}, 1), ingestSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if s.replica == "" {

@@ -63,10 +63,17 @@ func TestTokenRevocation(t *testing.T) {
 		if code, _ := c.do("GET", "/api/v1/tokens", up, nil, ""); code != 403 {
 			t.Errorf("an uploader lists tokens: %d", code)
 		}
-		// Revoked through another replica over the same store: this one's
-		// in-memory session ends too.
+		// Another replica over the same store knows the session (cookies
+		// ignore the port): replicas behind a load balancer need no
+		// sticky sessions.
 		replica := httptest.NewServer(server.New(server.Config{Store: st, DBDir: t.TempDir()}).Handler())
 		defer replica.Close()
+		if resp, err := browser.Get(replica.URL + "/upload"); err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/upload" {
+			t.Fatalf("the session on another replica: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		// Revoked through that replica, the session ends on this one too.
 		if code, _ := (api{t, replica.URL}).do("DELETE", "/api/v1/tokens/"+upID, admin, nil, ""); code != 204 {
 			t.Fatalf("revoke: %d", code)
 		}

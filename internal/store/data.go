@@ -109,16 +109,8 @@ func (s *Store) Tokens(ctx context.Context) ([]Token, error) {
 	return out, rows.Err()
 }
 
-// TokenExists reports whether a token (by id) is still valid: a browser
-// session ends when its token is revoked.
-func (s *Store) TokenExists(ctx context.Context, id string) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM tokens WHERE id = ?`), id).Scan(&n)
-	return n > 0, err
-}
-
-// RevokeToken deletes a token; ErrNotFound when there is none,
-// ErrLastAdmin for the only admin token.
+// RevokeToken deletes a token and the browser sessions opened with it;
+// ErrNotFound when there is none, ErrLastAdmin for the only admin token.
 func (s *Store) RevokeToken(ctx context.Context, id string) error {
 	conn, tx, err := s.begin(ctx)
 	if err != nil {
