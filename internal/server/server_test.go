@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -83,6 +84,20 @@ func (a api) do(method, path, token string, body []byte, ctype string) (int, []b
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// browser logs in with token and returns a client that keeps the session
+// cookie (for every port of the host, as browsers do).
+func (a api) browser(token string) *http.Client {
+	a.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(a.base+"/login", url.Values{"token": {token}})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return c
 }
 
 // token makes an API token of role for team with the admin token.

@@ -3,10 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -29,13 +26,7 @@ func TestTokenRevocation(t *testing.T) {
 		up := c.token(admin, "uploader", "team-a")
 
 		// A browser session opened with the uploader's token.
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar}
-		resp, err := browser.PostForm(hs.URL+"/login", url.Values{"token": {up}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		browser := c.browser(up)
 		if resp, err := browser.Get(hs.URL + "/upload"); err != nil || resp.StatusCode != 200 || resp.Request.URL.Path != "/upload" {
 			t.Fatalf("session page: %v %v", resp, err)
 		} else {

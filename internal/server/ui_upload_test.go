@@ -5,10 +5,7 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,16 +25,7 @@ func TestUIUploadBadInput(t *testing.T) {
 		admin, _ := srv.Bootstrap(ctx, "")
 		hs := httptest.NewServer(srv.Handler())
 		defer hs.Close()
-		login := func(token string) *http.Client {
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar}
-			resp, err := c.PostForm(hs.URL+"/login", url.Values{"token": {token}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			return c
-		}
+		login := (api{t, hs.URL}).browser
 		c := login(admin)
 		resp, err := c.Get(hs.URL + "/upload")
 		if err != nil {
