@@ -152,34 +152,19 @@ func dep5Name(name string) string {
 	return licenseRef(name)
 }
 
-// licenseRef makes a LicenseRef- identifier of a name: characters SPDX
-// does not allow there become "-", a "+" that ends a version becomes
-// "-or-later", never two dashes in a row nor one at the end; a name
-// without a letter or digit gives none.
+// licenseRef makes a LicenseRef- identifier of a package's own licence
+// name with license.Ref, a "+" that ends a version read as "or later"
+// ("GPL-3+-WITH-BISON-EXCEPTION": LicenseRef-GPL-3-or-later-WITH-...); a
+// name without a letter or digit gives none.
 func licenseRef(name string) string {
 	if !strings.ContainsFunc(name, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' }) {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString("LicenseRef-")
-	n := b.Len()
-	dash := func() {
-		if s := b.String(); len(s) > n && s[len(s)-1] != '-' {
-			b.WriteByte('-')
-		}
+	name = strings.ReplaceAll(name, "+-", "-or-later-")
+	if base, ok := strings.CutSuffix(name, "+"); ok {
+		name = base + "-or-later"
 	}
-	for i, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.':
-			b.WriteRune(r)
-		case r == '+' && (i == len(name)-1 || name[i+1] == '-'): // "GPL-3+", "GPL-3+-WITH-..."
-			dash()
-			b.WriteString("or-later")
-		default:
-			dash()
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
+	return license.Ref(name)
 }
 
 // dep5Exception names an exception on the SPDX list from the words of
