@@ -189,7 +189,7 @@ func mailMessage(from string, to []string, evs []Event, now time.Time) []byte {
 	var releases []string
 	ids := sha256.New()
 	for _, ev := range evs {
-		if ev.Type == "finding.resolved" {
+		if ev.Type == eventResolved {
 			resolvedN++
 		} else {
 			newN++
@@ -216,7 +216,7 @@ func mailMessage(from string, to []string, evs []Event, now time.Time) []byte {
 	fmt.Fprintf(&body, "%s in %s.\n\n", strings.Join(what, ", "), in)
 	for _, ev := range evs {
 		verb := "NEW"
-		if ev.Type == "finding.resolved" {
+		if ev.Type == eventResolved {
 			verb = "RESOLVED"
 		}
 		sev := ev.Severity

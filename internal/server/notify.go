@@ -38,13 +38,19 @@ type Event struct {
 	Time     time.Time `json:"time"`
 }
 
+// Event types.
+const (
+	eventNew      = "finding.new"
+	eventResolved = "finding.resolved"
+)
+
 // events builds the webhook deliveries of one change: one event per
 // receiver of the release's product (or of every product), its payload in
-// the receiver's format.
+// the receiver's format (each format rendered once).
 func (s *Server) events(c store.Change, rel store.Release, hooks []store.Webhook, now time.Time) []store.Delivery {
-	typ := "finding.new"
+	typ := eventNew
 	if c.Resolved {
-		typ = "finding.resolved"
+		typ = eventResolved
 	}
 	f := c.Finding
 	key := strings.Join([]string{typ, f.ReleaseID, f.Package, f.VulnID, fmt.Sprint(now.UnixMilli())}, "\x00")
@@ -52,17 +58,24 @@ func (s *Server) events(c store.Change, rel store.Release, hooks []store.Webhook
 	ev := Event{ID: hex.EncodeToString(sum[:16]), Type: typ, Product: rel.Product, Version: rel.Version, Release: rel.ID,
 		Package: f.Package, Advisory: f.VulnID, Aliases: f.Aliases, Severity: f.Severity, Fixed: f.Fixed, Summary: f.Summary, Time: now}
 	var out []store.Delivery
+	var event, slack []byte
 	for _, h := range hooks {
 		if !h.Receives(rel) {
 			continue
 		}
-		payload, _ := json.Marshal(ev)
+		if h.Format != "slack" && event == nil {
+			event, _ = json.Marshal(ev)
+		}
+		payload := event
 		if h.Format == "slack" {
-			verb := "New finding"
-			if c.Resolved {
-				verb = "Resolved"
+			if slack == nil {
+				verb := "New finding"
+				if c.Resolved {
+					verb = "Resolved"
+				}
+				slack, _ = json.Marshal(map[string]string{"text": fmt.Sprintf("%s: %s %s — %s in %s (%s)%s", verb, rel.Product, rel.Version, f.VulnID, f.Package, f.Severity, fixedText(f.Fixed))})
 			}
-			payload, _ = json.Marshal(map[string]string{"text": fmt.Sprintf("%s: %s %s — %s in %s (%s)%s", verb, rel.Product, rel.Version, f.VulnID, f.Package, f.Severity, fixedText(f.Fixed))})
+			payload = slack
 		}
 		out = append(out, store.Delivery{WebhookID: h.ID, EventID: ev.ID, Payload: payload})
 	}
@@ -327,7 +340,7 @@ func eventText(format string, payload []byte) string {
 		return ""
 	}
 	verb := "new"
-	if ev.Type == "finding.resolved" {
+	if ev.Type == eventResolved {
 		verb = "resolved"
 	}
 	return fmt.Sprintf("%s: %s in %s (%s %s)", verb, ev.Advisory, ev.Package, ev.Product, ev.Version)
