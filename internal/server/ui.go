@@ -42,8 +42,7 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 			return
 		}
 		if r.ParseForm() != nil || !s.login(w, r, r.PostFormValue("token")) {
-			w.WriteHeader(http.StatusUnauthorized)
-			s.render(w, r, "login", "Log in", nil, "That token is not valid.")
+			s.renderStatus(w, r, http.StatusUnauthorized, "login", "Log in", nil, "That token is not valid.")
 			return
 		}
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -64,12 +63,19 @@ func (s *Server) uiRoutes(m *http.ServeMux) {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name, title string, data any, errMsg string) {
+	s.renderStatus(w, r, http.StatusOK, name, title, data, errMsg)
+}
+
+// renderStatus renders a page with an HTTP status: its headers are set
+// before the status is written, after which they could not be.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, errMsg string) {
 	p := page{Title: title, Error: errMsg}
 	if pr := who(r); pr != nil {
 		p.User, p.CSRF, p.Admin, p.Uploader = pr.Name, pr.csrf, pr.can(store.RoleAdmin), pr.can(store.RoleUploader)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, name, merge(p, data)); err != nil {
 		s.log.Error("render", "page", name, "err", err)
 	}
@@ -239,10 +245,11 @@ func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, errMsg str
 		s.fail(w, err)
 		return
 	}
+	status := http.StatusOK
 	if errMsg != "" {
-		w.WriteHeader(http.StatusBadRequest)
+		status = http.StatusBadRequest
 	}
-	s.render(w, r, "upload", "Upload a release", map[string]any{"Products": ps, "Product": r.PostFormValue("product"), "Version": r.PostFormValue("version")}, errMsg)
+	s.renderStatus(w, r, status, "upload", "Upload a release", map[string]any{"Products": ps, "Product": r.PostFormValue("product"), "Version": r.PostFormValue("version")}, errMsg)
 }
 
 // uiUpload stores a release uploaded from the browser (multipart: product,

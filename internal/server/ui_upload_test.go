@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -37,6 +38,7 @@ func TestUIUploadBadInput(t *testing.T) {
 		if resp.StatusCode != 200 || m == nil {
 			t.Fatalf("upload page: %d %.300s", resp.StatusCode, page)
 		}
+		var lastHeader http.Header
 		post := func(csrf string, sbom []byte) (int, string) {
 			var b bytes.Buffer
 			mw := multipart.NewWriter(&b)
@@ -53,6 +55,7 @@ func TestUIUploadBadInput(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
+			lastHeader = resp.Header
 			body, _ := io.ReadAll(resp.Body)
 			return resp.StatusCode, string(body)
 		}
@@ -66,6 +69,10 @@ func TestUIUploadBadInput(t *testing.T) {
 		code, body := post(string(m[1]), []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":`))
 		if code != 400 || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, `value="app"`) {
 			t.Errorf("broken SBOM: %d %.500s", code, body)
+		}
+		// The error page is a page like the others: its headers are set.
+		if lastHeader.Get("Content-Type") != "text/html; charset=utf-8" || lastHeader.Get("Cache-Control") != "no-store" {
+			t.Errorf("error page headers: %v", lastHeader)
 		}
 		if _, err := st.Product(ctx, "app"); err == nil {
 			if rs, _ := st.Releases(ctx, "app"); len(rs) != 0 {
