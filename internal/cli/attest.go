@@ -15,8 +15,6 @@ import (
 	"github.com/hallmark-dev/hallmark/internal/attest"
 	"github.com/hallmark-dev/hallmark/internal/digest"
 	"github.com/hallmark-dev/hallmark/internal/limits"
-	"github.com/hallmark-dev/hallmark/internal/sbom/cyclonedx"
-	"github.com/hallmark-dev/hallmark/internal/sbom/spdx"
 	"github.com/hallmark-dev/hallmark/internal/sign"
 	"github.com/hallmark-dev/hallmark/internal/source"
 )
@@ -188,12 +186,7 @@ func sbomOf(cmd *cobra.Command, e *env, file, typ string) (predicate []byte, inc
 	}
 	incomplete = reportProblems(e, res.Problems)
 	var buf bytes.Buffer
-	if typ == "spdx" {
-		err = spdx.Encode(&buf, res.Document)
-	} else {
-		err = cyclonedx.Encode(&buf, res.Document, cyclonedx.Options{})
-	}
-	if err != nil {
+	if err := encodeSBOM(&buf, res.Document, typ+"-json", ""); err != nil {
 		return nil, false, err
 	}
 	fmt.Fprintf(e.stderr, "Predicate: the SBOM of %s (%d packages)\n", file, len(res.Document.Packages))

@@ -84,19 +84,7 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 	if incomplete && f.strict {
 		return withCode(ExitError, fmt.Errorf("%d file(s) could not be read (--strict)", len(res.Problems)))
 	}
-	doc := res.Document
-	err = writeOutput(e, f.outFile, func(w io.Writer) error {
-		switch f.format {
-		case "cyclonedx-json":
-			return cyclonedx.Encode(w, doc, cyclonedx.Options{Version: f.cdxVersion})
-		case "spdx-json":
-			return spdx.Encode(w, doc)
-		case "table":
-			return report.PackageTable(w, doc)
-		default:
-			return jsonindent.Encode(w, doc, "  ", true)
-		}
-	})
+	err = writeOutput(e, f.outFile, func(w io.Writer) error { return encodeSBOM(w, res.Document, f.format, f.cdxVersion) })
 	if err != nil {
 		return withCode(ExitError, err)
 	}
@@ -104,6 +92,20 @@ func runSBOM(cmd *cobra.Command, e *env, path string, f sbomFlags) error {
 		return withCode(ExitIncomplete, fmt.Errorf("incomplete: %d file(s) could not be read", len(res.Problems)))
 	}
 	return nil
+}
+
+// encodeSBOM writes doc in one of sbomFormats (cdxVersion for CycloneDX).
+func encodeSBOM(w io.Writer, doc *sbom.Document, format, cdxVersion string) error {
+	switch format {
+	case "cyclonedx-json":
+		return cyclonedx.Encode(w, doc, cyclonedx.Options{Version: cdxVersion})
+	case "spdx-json":
+		return spdx.Encode(w, doc)
+	case "table":
+		return report.PackageTable(w, doc)
+	default:
+		return jsonindent.Encode(w, doc, "  ", true)
+	}
 }
 
 // loadSource loads PATH with every cataloger, showing progress on a terminal.
