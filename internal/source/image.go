@@ -121,12 +121,20 @@ func sniffImage(path string, st fs.FileInfo) string {
 // (bench/RESULTS.md).
 func maybeGunzip(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10) // larger reads bypass it
-	magic, err := br.Peek(2)
-	if err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+	if startsGzip(br) {
 		return gzip.NewReader(br)
 	}
 	return br, nil
 }
+
+// startsGzip reports whether the buffered stream begins with gzip's magic
+// number (without consuming it).
+func startsGzip(br *bufio.Reader) bool {
+	magic, err := br.Peek(2)
+	return err == nil && isGzipMagic(magic)
+}
+
+func isGzipMagic(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 // hostPlatform is the default platform: linux on the host's architecture.
 func hostPlatform() string { return "linux/" + runtime.GOARCH }
@@ -487,8 +495,7 @@ func openLayered(ctx context.Context, scheme, ref string, o ImageOptions) (*laye
 			return nil, 0, err
 		}
 		br := bufio.NewReaderSize(rc, 64<<10)
-		magic, _ := br.Peek(2)
-		if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		if startsGzip(br) {
 			zr, err := gzip.NewReader(br)
 			if err != nil {
 				rc.Close()
@@ -520,7 +527,7 @@ func isGzipFile(p string) bool {
 	defer f.Close()
 	var b [2]byte
 	_, err = io.ReadFull(f, b[:])
-	return err == nil && b[0] == 0x1f && b[1] == 0x8b
+	return err == nil && isGzipMagic(b[:])
 }
 
 func cmpOr(a, b string) string {
