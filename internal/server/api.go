@@ -355,7 +355,7 @@ func (s *Server) apiComponents(w http.ResponseWriter, r *http.Request) {
 			apiError(w, 400, "bad_input", err.Error())
 			return
 		}
-		if eco = rangeEcosystem(p.Type); eco == "" {
+		if eco = rangeEcosystem(p); eco == "" {
 			apiError(w, 400, "bad_input", "no version ordering for purl type "+p.Type)
 			return
 		}
@@ -400,18 +400,15 @@ func (s *Server) apiComponents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, answer)
 }
 
-// rangeEcosystem names the version ordering of a purl type's versions, for
-// ranges: the OSV ecosystem, or the distribution family of an OS package.
-func rangeEcosystem(purlType string) string {
-	switch purlType {
-	case "deb":
-		return "Debian"
-	case "rpm":
-		return "Red Hat"
-	case "apk":
-		return "Alpine"
+// rangeEcosystem names the version ordering of a purl's versions, for
+// ranges: the ecosystem purl.Parse finds (an OS package's from its
+// distribution), else, for an OS package of a distribution without an OSV
+// ecosystem, its packaging family's.
+func rangeEcosystem(p purl.Parsed) string {
+	e := string(p.Ecosystem)
+	if e == "" {
+		e = map[string]string{"deb": "Debian", "rpm": "Red Hat", "apk": "Alpine"}[p.Type]
 	}
-	e := string(purl.Ecosystem(purlType))
 	if e == "" || !version.Supported(e) {
 		return ""
 	}
