@@ -88,8 +88,8 @@ func readUpload(r *http.Request) (sbomDoc, vexDoc, manifest []byte, err error) {
 func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
 	name := r.PathValue("product")
-	if prod, err := s.st.Product(r.Context(), name); err == nil && !p.canProduct(prod.TeamID) {
-		s.fail(w, errForbidden)
+	if err := s.mayUpload(r, name); err != nil {
+		s.fail(w, err)
 		return
 	}
 	sb, vx, man, err := readUpload(r)

@@ -145,6 +145,16 @@ func (s *Server) productFor(r *http.Request, name string) (*store.Product, error
 	return p, nil
 }
 
+// mayUpload reports errForbidden when the product exists and belongs to a
+// team the caller cannot act for; a product that does not exist yet may be
+// created by the upload.
+func (s *Server) mayUpload(r *http.Request, product string) error {
+	if _, err := s.productFor(r, product); errors.Is(err, errForbidden) {
+		return err
+	}
+	return nil
+}
+
 // releaseFor loads a release the caller may act on.
 func (s *Server) releaseFor(r *http.Request, id string) (*store.Release, error) {
 	rel, err := s.st.Release(r.Context(), id)

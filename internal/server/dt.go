@@ -81,8 +81,8 @@ func (s *Server) dtUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		in.ProjectName, in.ProjectVersion = rel.Product, rel.Version
 	}
-	if p, err := s.st.Product(r.Context(), in.ProjectName); err == nil && !who(r).canProduct(p.TeamID) {
-		s.fail(w, errForbidden)
+	if err := s.mayUpload(r, in.ProjectName); err != nil {
+		s.fail(w, err)
 		return
 	}
 	rel, err := s.Ingest(r.Context(), Upload{Product: in.ProjectName, Version: in.ProjectVersion, TeamID: who(r).TeamID, AutoCreate: in.AutoCreate, SBOM: bom})

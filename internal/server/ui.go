@@ -258,7 +258,7 @@ func (s *Server) renderUpload(w http.ResponseWriter, r *http.Request, errMsg str
 func (s *Server) uiUpload(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
 	product, version := strings.TrimSpace(r.PostFormValue("product")), strings.TrimSpace(r.PostFormValue("version"))
-	if prod, err := s.st.Product(r.Context(), product); err == nil && !p.canProduct(prod.TeamID) {
+	if s.mayUpload(r, product) != nil {
 		s.renderUpload(w, r, "Your team cannot upload releases of "+product+".")
 		return
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -74,14 +75,35 @@ func TestUIUploadBadInput(t *testing.T) {
 		if lastHeader.Get("Content-Type") != "text/html; charset=utf-8" || lastHeader.Get("Cache-Control") != "no-store" {
 			t.Errorf("error page headers: %v", lastHeader)
 		}
-		if _, err := st.Product(ctx, "app"); err == nil {
-			if rs, _ := st.Releases(ctx, "app"); len(rs) != 0 {
-				t.Errorf("a refused upload stored %d releases", len(rs))
-			}
+		// Nothing stored: the product is created only with its release.
+		if _, err := st.Product(ctx, "app"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a refused upload left the product behind (%v)", err)
 		}
 		code, body = post(string(m[1]), good)
 		if code != 200 || !strings.Contains(body, "<h1>app 1.0</h1>") {
 			t.Errorf("good upload: %d %.300s", code, body)
+		}
+		// An uploader of another team may not add a release of app.
+		c = login((api{t, hs.URL}).token(admin, "uploader", "team-b"))
+		resp, err = c.Get(hs.URL + "/upload")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("team-b upload page: %.300s", page)
+		}
+		if code, body := post(string(m[1]), good); code != 400 || !strings.Contains(body, "Your team cannot upload releases of app.") {
+			t.Errorf("team-b upload to app: %d %.300s", code, body)
+		}
+		prod, err := st.Product(ctx, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs, _ := st.Releases(ctx, prod.ID); len(rs) != 1 {
+			t.Errorf("app has %d releases after team-b's refused upload, want 1", len(rs))
 		}
 		// A viewer gets no upload form.
 		resp, err = login((api{t, hs.URL}).token(admin, "viewer", "")).Get(hs.URL + "/upload")
