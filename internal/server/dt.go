@@ -216,7 +216,7 @@ func (s *Server) dtFindings(w http.ResponseWriter, r *http.Request) {
 		if f.Resolved != nil {
 			continue
 		}
-		suppressed := f.VEX.Status == "not_affected" || f.VEX.Status == "fixed"
+		suppressed := f.VEX.Closes()
 		state := map[string]string{"": "NOT_SET", "under_investigation": "IN_TRIAGE", "affected": "EXPLOITABLE", "not_affected": "NOT_AFFECTED", "fixed": "RESOLVED"}[f.VEX.Status]
 		var aliases []map[string]string
 		for _, a := range f.Aliases {
@@ -255,7 +255,7 @@ func (s *Server) dtMetrics(w http.ResponseWriter, r *http.Request) {
 		if f.Resolved != nil {
 			continue
 		}
-		if f.VEX.Status == "not_affected" || f.VEX.Status == "fixed" {
+		if f.VEX.Closes() {
 			suppressed++
 			audited++
 			continue

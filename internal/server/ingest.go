@@ -208,7 +208,7 @@ func (s *Server) ingestEvents(ctx context.Context, in *store.ReleaseInput, u Upl
 	}
 	closed := map[[2]string]bool{}
 	for _, v := range in.VEX {
-		if v.Status == "not_affected" || v.Status == "fixed" {
+		if v.Closes() {
 			closed[[2]string{v.Package, v.VulnID}] = true
 		}
 	}

@@ -190,7 +190,7 @@ func (s *Server) uiRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	var open, closed []store.StoredFinding
 	for _, f := range fs {
-		if f.Resolved != nil || f.VEX.Status == "not_affected" || f.VEX.Status == "fixed" {
+		if f.Resolved != nil || f.VEX.Closes() {
 			closed = append(closed, f)
 		} else {
 			open = append(open, f)

@@ -45,7 +45,7 @@ func (s *Store) OpenFindingCounts(ctx context.Context, since []time.Time) ([]Ope
 		FROM findings f JOIN releases r ON r.id = f.release_id
 		WHERE f.resolved IS NULL AND NOT EXISTS (
 			SELECT 1 FROM vex v WHERE v.release_id = f.release_id AND v.vuln_id = f.vuln_id AND v.package = f.package
-			AND v.status IN ('not_affected', 'fixed')
+			AND v.status IN ('not_affected', 'fixed') -- VEX.Closes
 			AND v.seq = (SELECT MAX(v2.seq) FROM vex v2 WHERE v2.release_id = f.release_id AND v2.vuln_id = f.vuln_id AND v2.package = f.package))
 		GROUP BY r.product_id, f.severity, band`), args...)
 	if err != nil {

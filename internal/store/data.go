@@ -964,7 +964,7 @@ func (s *Store) Findings(ctx context.Context, releaseID string, openOnly bool) (
 	out := fs[:0]
 	for _, f := range fs {
 		f.VEX = vex[f.VulnID+"\x00"+f.Package]
-		if openOnly && (f.Resolved != nil || f.VEX.Status == "not_affected" || f.VEX.Status == "fixed") {
+		if openOnly && (f.Resolved != nil || f.VEX.Closes()) {
 			continue
 		}
 		out = append(out, f)
@@ -1151,6 +1151,11 @@ type VEX struct {
 	Status, Justification, Detail, FixedIn, Author string
 	At                                             time.Time
 }
+
+// Closes reports whether a finding whose current triage has this status
+// is closed (not open): not_affected or fixed. OpenFindingCounts says the
+// same in SQL.
+func (v VEX) Closes() bool { return v.Status == "not_affected" || v.Status == "fixed" }
 
 // AddVEX records a triage statement; the newest is the current one, the
 // older ones its history.
